@@ -1,0 +1,390 @@
+"""The autograd core: ``Function`` nodes, grad mode, and the backward engine.
+
+A ``Function`` subclass is one op: ``forward`` works on NumPy arrays, ``backward``
+on Tensors (so the backward pass can itself be recorded for higher-order
+gradients). Calling ``Op.apply(*inputs)`` runs ``forward`` and, when grad mode is
+on and an input requires grad, records the ``Function`` instance as the output's
+``grad_fn``. That instance doubles as the ``ctx`` object (as in PyTorch): it keeps
+the inputs, what ``forward`` saved, and the hooks of its output.
+
+The engine (:func:`run_backward`) orders the recorded DAG with an iterative
+depth-first search, then walks it from the root to the leaves, calling each
+node's ``backward`` exactly once with the *complete* gradient of its output.
+"""
+from __future__ import annotations
+
+import contextlib
+import weakref
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "grad", "detect_anomaly", "run_backward"]
+
+# ----------------------------------------------------------------------------------
+# global state: the grad-mode flag and the anomaly flag (and nothing else)
+# ----------------------------------------------------------------------------------
+_state = {"grad": True, "anomaly": False}
+
+
+def is_grad_enabled() -> bool:
+    return _state["grad"]
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager / decorator that sets grad mode to ``mode`` and restores it."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        self.prev = _state["grad"]
+        _state["grad"] = self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        _state["grad"] = self.prev
+
+
+class no_grad(set_grad_enabled):
+    """Nothing computed inside is recorded: results have no ``grad_fn``."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Turn recording back on inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Name the first op whose forward or backward produced NaN or inf."""
+
+    def __enter__(self) -> None:
+        self.prev = _state["anomaly"]
+        _state["anomaly"] = True
+
+    def __exit__(self, *exc: Any) -> None:
+        _state["anomaly"] = self.prev
+
+
+def _check_finite(arr: np.ndarray, what: str) -> None:
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        kind = "nan" if np.isnan(arr).any() else "inf"
+        raise FloatingPointError(f"detect_anomaly: {what} produced {kind} values")
+
+
+# ----------------------------------------------------------------------------------
+# Function: one op = forward + backward
+# ----------------------------------------------------------------------------------
+_FREED = object()  # marks a node whose saved tensors were released by backward
+
+
+class Function:
+    """Base class of every op. Subclasses define two static methods::
+
+        forward(ctx, *arrays, **params) -> np.ndarray
+        backward(ctx, grad: Tensor) -> Tensor | tuple[Tensor | None, ...]
+
+    ``backward`` returns one gradient per positional input of ``apply`` (``None``
+    where there is none); gradients of broadcast inputs may keep the broadcast
+    shape: the engine sums them back to the input's shape.
+    """
+
+    formula: str = ""            # the local derivative, shown by the renderer
+    # defaults read by the engine, overridden per instance only when used
+    inputs: tuple = ()
+    needs_input_grad: tuple = ()
+    _saved: Any = ()
+    _hooks: list | None = None
+    _retain: weakref.ref | None = None
+    _out: Callable[[], Tensor | None] = staticmethod(lambda: None)
+
+    @staticmethod
+    def forward(ctx: "Function", *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: "Function", grad: Tensor) -> Any:
+        raise NotImplementedError
+
+    # -- ctx API (PyTorch's names) --------------------------------------------
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for ``backward``; they are released after backward."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved arrays as Tensors of the graph itself when they are an input or
+        the output (so ``create_graph=True`` differentiates through them)."""
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (through "
+                f"{self.name()}): its saved tensors were freed after the first "
+                f"backward. Pass retain_graph=True to the first backward() if you "
+                f"need to call it again.")
+        out = self._out()
+        result = []
+        for arr in saved:
+            t = None
+            if isinstance(arr, np.ndarray):
+                for inp in self.inputs:
+                    if isinstance(inp, Tensor) and inp.data is arr:
+                        t = inp
+                        break
+                else:
+                    if out is not None and out.data is arr:
+                        t = out
+                if t is None:
+                    t = Tensor._make(arr, False, None)
+            else:
+                t = arr  # Python values (shapes, dims) pass through
+            result.append(t)
+        return tuple(result)
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}Backward>"
+
+    # -- recording ---------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``forward`` on the arrays of ``args`` and record the node if needed."""
+        ctx = cls.__new__(cls)
+        arrays = []
+        needs = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                needs.append(a.requires_grad)
+                record = record or a.requires_grad
+            else:
+                arrays.append(a)
+                needs.append(False)
+        record = record and _state["grad"]
+        if record:
+            ctx.needs_input_grad = tuple(needs)
+        try:
+            data = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as exc:
+            shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays
+                                  if isinstance(a, np.ndarray))
+            raise ValueError(f"{cls.name().lower()}: cannot apply to shapes {shapes}: "
+                             f"{exc}") from None
+        if type(data) is not np.ndarray:   # NumPy returns scalars for 0-d results
+            raw, data = data, np.asarray(data)
+            if ctx._saved:
+                ctx._saved = tuple(data if s is raw else s for s in ctx._saved)
+        if _state["anomaly"]:
+            _check_finite(np.asarray(data), f"the forward of {cls.name()}")
+        if not record:
+            return Tensor._make(data, False, None)
+        out = Tensor._make(data, True, ctx)
+        ctx.inputs = args
+        ctx._out = weakref.ref(out)
+        return out
+
+
+# ----------------------------------------------------------------------------------
+# the backward engine
+# ----------------------------------------------------------------------------------
+def _topological_order(roots: Iterable[Function]) -> list[Function]:
+    """Nodes reachable from ``roots``, every node before the nodes it consumes
+    (iterative depth-first search: no recursion limit)."""
+    order: list[Function] = []
+    visited: set[int] = set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.inputs))]
+        while stack:
+            node, parents = stack[-1]
+            for t in parents:
+                fn = t.grad_fn if isinstance(t, Tensor) else None
+                if fn is not None and id(fn) not in visited:
+                    visited.add(id(fn))
+                    stack.append((fn, iter(fn.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)      # post-order: parents first
+    order.reverse()                     # now consumers come before producers
+    return order
+
+
+def _run_hooks(hooks: list | None, g: Tensor) -> Tensor:
+    for hook in hooks or ():
+        new = hook(g)
+        if new is not None:
+            g = new if isinstance(new, Tensor) else Tensor(new)
+    return g
+
+
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
+                 create_graph: bool, inputs: Sequence[Tensor] | None = None) -> list | None:
+    """Apply the chain rule from ``roots`` (seeded with ``root_grads``) to the leaves.
+
+    With ``inputs=None`` the gradients accumulate into the leaves' ``.grad``
+    (``Tensor.backward``); otherwise the gradients w.r.t. ``inputs`` are returned
+    and no ``.grad`` is touched (``te.grad``).
+    """
+    grads: dict[Function, Tensor] = {}      # gradient of each node's output so far
+    leaf_grads: dict[int, list] = {}        # id(leaf) -> [leaf, gradient]
+    wanted: dict[int, int] = {}             # id(input tensor) -> position in result
+    wanted_nodes: dict[Function, int] = {}
+    captured: list = []
+    if inputs is not None:
+        captured = [None] * len(inputs)
+        for i, t in enumerate(inputs):
+            if t.grad_fn is None:
+                wanted[id(t)] = i
+            else:
+                wanted_nodes[t.grad_fn] = i
+
+    def deliver(t: Tensor, g: Tensor) -> None:
+        if g.shape != t.shape:
+            g = g.sum_to_shape(t.shape)
+        if g.dtype != t.dtype:
+            g = g.to(t.dtype)
+        fn = t.grad_fn
+        if fn is None:
+            entry = leaf_grads.get(id(t))
+            if entry is None:
+                leaf_grads[id(t)] = [t, g]
+            else:
+                entry[1] = entry[1] + g
+        else:
+            prev = grads.get(fn)
+            grads[fn] = g if prev is None else prev + g
+
+    with set_grad_enabled(create_graph):
+        for t, g in zip(roots, root_grads):
+            if t.requires_grad:
+                deliver(t, g)
+        order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
+        anomaly = _state["anomaly"]
+        for node in order:
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node._hooks:
+                g = _run_hooks(node._hooks, g)
+            if node._retain is not None:
+                out = node._retain()
+                if out is not None:
+                    out.grad = g if create_graph else g.detach()
+            if node in wanted_nodes:
+                captured[wanted_nodes[node]] = g
+            in_grads = node.backward(node, g)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if len(in_grads) < sum(node.needs_input_grad) or len(in_grads) > len(node.inputs):
+                raise RuntimeError(
+                    f"{node.name()}.backward returned {len(in_grads)} gradients, but "
+                    f"its forward had {len(node.inputs)} inputs")
+            for t, need, gi in zip(node.inputs, node.needs_input_grad, in_grads):
+                if need and gi is not None:
+                    if not isinstance(gi, Tensor):
+                        gi = Tensor._make(np.asarray(gi), False, None)
+                    if anomaly:
+                        _check_finite(gi.data, f"the backward of {node.name()}")
+                    deliver(t, gi)
+            if not retain_graph:
+                node._saved = _FREED
+
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            entry = leaf_grads.get(id(t))
+            if entry is not None:
+                captured[i] = _run_hooks(t._hooks, entry[1])
+        return captured
+    for t, g in leaf_grads.values():
+        g = _run_hooks(t._hooks, g)
+        if not create_graph:
+            g = g.detach()
+        t.grad = g if t.grad is None else (t.grad + g if create_graph else
+                                            Tensor._make(t.grad.data + g.data, False, None))
+    return None
+
+
+def _as_list(x: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor]:
+    seeds = []
+    for i, out in enumerate(outputs):
+        g = None if grad_outputs is None else grad_outputs[i]
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but this "
+                    f"output has shape {out.shape}: pass gradient= (a Tensor of shape "
+                    f"{out.shape}, e.g. te.ones_like(out)) to say how to weigh each element")
+            g = Tensor._make(np.ones_like(out.data), False, None)
+        elif not isinstance(g, Tensor):
+            g = Tensor(np.asarray(g, dtype=out.dtype))
+        if g.shape != out.shape:
+            raise RuntimeError(f"backward: gradient has shape {g.shape} but the output "
+                               f"has shape {out.shape}; they must match")
+        seeds.append(g)
+    return seeds
+
+
+def backward(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """``tensor.backward()``: accumulate d tensor / d leaf into every leaf's ``.grad``."""
+    if not tensor.requires_grad:
+        raise RuntimeError("backward: this tensor does not require grad and has no "
+                           "grad_fn; set requires_grad=True on the leaves you want "
+                           "gradients for (and don't compute it under no_grad)")
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = _seed_grads([tensor], None if gradient is None else [gradient])
+    run_backward([tensor], seeds, retain_graph, create_graph)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+         retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """d outputs / d inputs as a tuple, like ``torch.autograd.grad``; ``.grad`` of the
+    inputs is left untouched."""
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError("grad: one of the differentiated Tensors does not require grad")
+    for o in outs:
+        if not o.requires_grad:
+            raise RuntimeError("grad: one of the outputs does not require grad (no grad_fn)")
+    if grad_outputs is not None:
+        grad_outputs = _as_list(grad_outputs) if not isinstance(grad_outputs, Tensor) \
+            else [grad_outputs]
+        if len(grad_outputs) != len(outs):
+            raise RuntimeError(f"grad: got {len(grad_outputs)} grad_outputs for "
+                               f"{len(outs)} outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outs, _seed_grads(outs, grad_outputs), retain_graph,
+                          create_graph, inputs=ins)
+    for i, g in enumerate(result):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} does not appear in the graph of the outputs; pass "
+                    f"allow_unused=True to get None for it")
+        elif not create_graph:
+            result[i] = g.detach()
+    return tuple(result)

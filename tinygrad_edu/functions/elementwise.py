@@ -1,0 +1,415 @@
+"""Elementwise ops. Each backward multiplies the upstream gradient by the local
+derivative; broadcasting is undone by the engine, not here."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+
+
+# ---------------------------------------------------------------- binary arithmetic
+class Add(Function):
+    """z = a + b.  ∂z/∂a = 1, ∂z/∂b = 1."""
+    formula = "∂z/∂a = 1,  ∂z/∂b = 1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """z = a − b.  ∂z/∂a = 1, ∂z/∂b = −1."""
+    formula = "∂z/∂a = 1,  ∂z/∂b = −1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """z = a·b.  ∂z/∂a = b, ∂z/∂b = a."""
+    formula = "∂z/∂a = b,  ∂z/∂b = a"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    """z = a / b.  ∂z/∂a = 1/b, ∂z/∂b = −a/b² = −z/b."""
+    formula = "∂z/∂a = 1/b,  ∂z/∂b = −a/b²"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a / b
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = grad / b if need_a else None
+        gb = -(grad * out) / b if need_b else None
+        return ga, gb
+
+
+class Pow(Function):
+    """z = aᵇ.  ∂z/∂a = b·aᵇ⁻¹, ∂z/∂b = aᵇ·ln a."""
+    formula = "∂z/∂a = b·a^(b−1),  ∂z/∂b = a^b·ln a"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a ** b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = grad * b * a ** (b - 1) if need_a else None
+        gb = grad * out * a.log() if need_b else None
+        return ga, gb
+
+
+class Maximum(Function):
+    """z = max(a, b).  ∂z/∂a = [a > b] (½ on ties), ∂z/∂b = [b > a] (½ on ties)."""
+    formula = "∂z/∂a = [a > b],  ∂z/∂b = [b > a]  (½ each on ties)"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(_winner_weight(a, b))
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w, = ctx.saved_tensors
+        return grad * w, grad * (1 - w)
+
+
+class Minimum(Function):
+    """z = min(a, b).  ∂z/∂a = [a < b] (½ on ties), ∂z/∂b = [b < a] (½ on ties)."""
+    formula = "∂z/∂a = [a < b],  ∂z/∂b = [b < a]  (½ each on ties)"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(_winner_weight(b, a))
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w, = ctx.saved_tensors
+        return grad * w, grad * (1 - w)
+
+
+def _winner_weight(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 where a wins, 0 where b wins, ½ on a tie (how PyTorch splits the gradient)."""
+    dtype = np.result_type(a, b)
+    return (a > b).astype(dtype) + 0.5 * (a == b).astype(dtype)
+
+
+class Where(Function):
+    """z = cond ? a : b.  ∂z/∂a = [cond], ∂z/∂b = [not cond]."""
+    formula = "∂z/∂a = [cond],  ∂z/∂b = [¬cond]"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, need_a, need_b = ctx.needs_input_grad
+        zero = np.zeros((), grad.dtype)
+        ga = Where.apply(ctx.cond, grad, zero) if need_a else None
+        gb = Where.apply(ctx.cond, zero, grad) if need_b else None
+        return None, ga, gb
+
+
+# ---------------------------------------------------------------- unary
+class Neg(Function):
+    """z = −a.  ∂z/∂a = −1."""
+    formula = "∂z/∂a = −1"
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    """z = eᵃ.  ∂z/∂a = eᵃ = z."""
+    formula = "∂z/∂a = e^a = z"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    """z = ln a.  ∂z/∂a = 1/a."""
+    formula = "∂z/∂a = 1/a"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad / a
+
+
+class Sqrt(Function):
+    """z = √a.  ∂z/∂a = 1/(2√a) = 1/(2z)."""
+    formula = "∂z/∂a = 1/(2√a)"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    """z = |a|.  ∂z/∂a = sign(a) (0 at 0, like PyTorch)."""
+    formula = "∂z/∂a = sign(a)"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(np.sign(a))
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        sign, = ctx.saved_tensors
+        return grad * sign
+
+
+class Sin(Function):
+    """z = sin a.  ∂z/∂a = cos a."""
+    formula = "∂z/∂a = cos a"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * a.cos()
+
+
+class Cos(Function):
+    """z = cos a.  ∂z/∂a = −sin a."""
+    formula = "∂z/∂a = −sin a"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return -(grad * a.sin())
+
+
+class Tanh(Function):
+    """z = tanh a.  ∂z/∂a = 1 − tanh²a = 1 − z²."""
+    formula = "∂z/∂a = 1 − tanh²(a) = 1 − z²"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """z = σ(a) = 1/(1 + e⁻ᵃ).  ∂z/∂a = σ(a)(1 − σ(a)) = z(1 − z)."""
+    formula = "∂z/∂a = σ(a)·(1 − σ(a)) = z(1 − z)"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _sigmoid(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad * (out * (1 - out))
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """σ(a) without overflow for large |a| (e⁻ᵃ is only taken for a ≥ 0)."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+class ReLU(Function):
+    """z = max(0, a).  ∂z/∂a = [a > 0]."""
+    formula = "∂z/∂a = [a > 0]"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad * (out.data > 0).astype(grad.dtype)
+
+
+class LeakyReLU(Function):
+    """z = a if a > 0 else s·a.  ∂z/∂a = 1 if a > 0 else s."""
+    formula = "∂z/∂a = 1 if a > 0 else slope"
+
+    @staticmethod
+    def forward(ctx, a, negative_slope=0.01):
+        slope = np.where(a > 0, 1, negative_slope).astype(a.dtype)
+        ctx.save_for_backward(slope)
+        return a * slope
+
+    @staticmethod
+    def backward(ctx, grad):
+        slope, = ctx.saved_tensors
+        return grad * slope
+
+
+class NormalCDF(Function):
+    """z = Φ(a), the standard normal CDF.  ∂z/∂a = φ(a) = e^(−a²/2)/√(2π)."""
+    formula = "∂z/∂a = φ(a) = e^(−a²/2)/√(2π)"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _normal_cdf(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * ((a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi)))
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _normal_cdf(a: np.ndarray) -> np.ndarray:
+    return (0.5 * (1 + _erf(a / math.sqrt(2)).astype(np.float64))).astype(a.dtype)
+
+
+class GELU(Function):
+    """z = a·Φ(a) (exact, PyTorch's default).  ∂z/∂a = Φ(a) + a·φ(a)."""
+    formula = "∂z/∂a = Φ(a) + a·φ(a)"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * _normal_cdf(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        pdf = (a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return grad * (NormalCDF.apply(a) + a * pdf)
+
+
+class Softplus(Function):
+    """z = ln(1 + e^(βa))/β (z = a where βa > threshold).  ∂z/∂a = σ(βa)."""
+    formula = "∂z/∂a = σ(β·a)"
+
+    @staticmethod
+    def forward(ctx, a, beta=1.0, threshold=20.0):
+        ctx.save_for_backward(a)
+        ctx.beta = beta
+        scaled = a * beta
+        soft = np.logaddexp(0, scaled) / beta
+        return np.where(scaled > threshold, a, soft).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * (a * ctx.beta).sigmoid()
+
+
+class Clamp(Function):
+    """z = min(max(a, lo), hi).  ∂z/∂a = [lo ≤ a ≤ hi]."""
+    formula = "∂z/∂a = [min ≤ a ≤ max]"
+
+    @staticmethod
+    def forward(ctx, a, min=None, max=None):
+        inside = np.ones(a.shape, dtype=bool)
+        if min is not None:
+            inside &= a >= min
+        if max is not None:
+            inside &= a <= max
+        ctx.save_for_backward(inside.astype(a.dtype))
+        return np.clip(a, min, max)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inside, = ctx.saved_tensors
+        return grad * inside
+
+
+class Cast(Function):
+    """z = a converted to another dtype.  ∂z/∂a = 1 (the gradient is cast back)."""
+    formula = "∂z/∂a = 1"
+
+    @staticmethod
+    def forward(ctx, a, dtype=None):
+        ctx.in_dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.in_dtype)
+
+
+__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where", "Neg", "Exp",
+           "Log", "Sqrt", "Abs", "Sin", "Cos", "Tanh", "Sigmoid", "ReLU", "LeakyReLU",
+           "NormalCDF", "GELU", "Softplus", "Clamp", "Cast"]

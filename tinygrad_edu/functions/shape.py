@@ -1,0 +1,208 @@
+"""Shape ops move elements around without changing them, so each backward moves
+the gradient back the same way (reshape ↔ reshape, expand ↔ sum, index ↔ scatter)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+class Reshape(Function):
+    """z = a viewed with another shape.  ∂z/∂a = 1 (the gradient is reshaped back)."""
+    formula = "∂z/∂a = 1 (reshape back)"
+
+    @staticmethod
+    def forward(ctx, a, shape=None):
+        ctx.in_shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape)
+
+
+class Permute(Function):
+    """z = a with its dimensions reordered.  The gradient is permuted back."""
+    formula = "∂z/∂a = 1 (permute back)"
+
+    @staticmethod
+    def forward(ctx, a, dims=None):
+        ctx.inverse = tuple(np.argsort(dims))
+        return np.transpose(a, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.permute(*ctx.inverse)
+
+
+class Expand(Function):
+    """z = a broadcast to a larger shape.  Each copy passes its gradient back, so
+    ∂L/∂a = the gradient summed over the broadcast dimensions."""
+    formula = "∂L/∂a = Σ over broadcast dims of ∂L/∂z"
+
+    @staticmethod
+    def forward(ctx, a, shape=None):
+        ctx.in_shape = a.shape
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.sum_to_shape(ctx.in_shape)
+
+
+class SumToShape(Function):
+    """z = a summed over the dimensions that broadcasting added or stretched — the
+    reverse of Expand, used by the engine for broadcast inputs.  ∂z/∂a = 1."""
+    formula = "∂z/∂a = 1 (copy back over the summed dims)"
+
+    @staticmethod
+    def forward(ctx, a, shape=None):
+        ctx.in_shape = a.shape
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
+        return np.sum(a, axis=axes).reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.expand(ctx.in_shape)
+
+
+def normalize_index(index: Any) -> Any:
+    """Turn Tensors and lists inside an index into ndarrays (NumPy's semantics)."""
+    def conv(i: Any) -> Any:
+        if isinstance(i, Tensor):
+            return i.data
+        if isinstance(i, list):
+            return np.asarray(i)
+        return i
+    return tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
+
+
+def _is_basic(index: Any) -> bool:
+    """Basic indexing (ints, slices, None, ...) never selects an element twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis)))
+               for i in parts)
+
+
+class GetItem(Function):
+    """z = a[index].  ∂L/∂a = the gradient scattered back to the selected places,
+    added up where an element was selected more than once."""
+    formula = "∂L/∂a[i] = Σ of ∂L/∂z at every place that selected a[i]"
+
+    @staticmethod
+    def forward(ctx, a, index=None):
+        ctx.in_shape, ctx.index = a.shape, index
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexScatter.apply(grad, shape=ctx.in_shape, index=ctx.index)
+
+
+class IndexScatter(Function):
+    """z = zeros(shape) with g added at ``index`` (the backward of GetItem).
+    ∂z/∂g = 1 at the selected places, so its backward is GetItem again."""
+    formula = "∂L/∂g = (∂L/∂z)[index]"
+
+    @staticmethod
+    def forward(ctx, g, shape=None, index=None):
+        ctx.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GetItem.apply(grad, index=ctx.index)
+
+
+def _slice_along(ndim: int, dim: int, part: Any) -> tuple:
+    return (slice(None),) * dim + (part,) + (slice(None),) * (ndim - dim - 1)
+
+
+class Cat(Function):
+    """z = [a₁, a₂, …] joined along ``dim``.  Each input gets its slice of the gradient."""
+    formula = "∂L/∂aₖ = the k-th slice of ∂L/∂z"
+
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        dim = dim % arrays[0].ndim
+        ctx.dim, ctx.sizes = dim, [a.shape[dim] for a in arrays]
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        bounds = np.cumsum([0] + ctx.sizes)
+        return tuple(grad[_slice_along(grad.ndim, ctx.dim, slice(int(lo), int(hi)))]
+                     for lo, hi in zip(bounds[:-1], bounds[1:]))
+
+
+class Stack(Function):
+    """z = [a₁, a₂, …] stacked along a new ``dim``.  ∂L/∂aₖ = (∂L/∂z)[…, k, …]."""
+    formula = "∂L/∂aₖ = (∂L/∂z) at index k of dim"
+
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        ctx.dim, ctx.count = dim % (arrays[0].ndim + 1), len(arrays)
+        return np.stack(arrays, axis=ctx.dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(grad[_slice_along(grad.ndim, ctx.dim, k)] for k in range(ctx.count))
+
+
+def _pad_widths(ndim: int, pad: tuple) -> list:
+    """PyTorch's pad order (last dimension first) → NumPy's per-dimension pairs."""
+    if len(pad) % 2 or len(pad) // 2 > ndim:
+        raise ValueError(f"pad: needs pairs of widths for at most {ndim} dimensions, "
+                         f"got {pad}")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: widths must be non-negative, got {pad}")
+    widths = [(0, 0)] * ndim
+    for i in range(len(pad) // 2):
+        widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return widths
+
+
+_NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+class Pad(Function):
+    """z = a surrounded by a constant border.  ∂L/∂a = the interior of ∂L/∂z."""
+    formula = "∂L/∂a = ∂L/∂z with the border cut off"
+
+    @staticmethod
+    def forward(ctx, a, pad=(), mode="constant", value=0.0):
+        widths = _pad_widths(a.ndim, pad)
+        ctx.interior = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+        return np.pad(a, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.interior]
+
+
+def pad(x: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Pad like ``torch.nn.functional.pad``. Non-constant modes (reflect, replicate,
+    circular) are an integer-array gather from the input, so their gradient is the
+    scatter-add of GetItem."""
+    if mode == "constant":
+        return Pad.apply(x, pad=tuple(pad), value=value)
+    if mode not in _NUMPY_PAD_MODES:
+        raise ValueError(f"pad: unknown mode {mode!r}; use 'constant', "
+                         f"{', '.join(map(repr, _NUMPY_PAD_MODES))}")
+    positions = np.arange(x.numel()).reshape(x.shape)
+    gather = np.pad(positions, _pad_widths(x.ndim, tuple(pad)), mode=_NUMPY_PAD_MODES[mode])
+    return x.reshape(-1)[gather]
+
+
+__all__ = ["Reshape", "Permute", "Expand", "SumToShape", "GetItem", "IndexScatter", "Cat",
+           "Stack", "Pad", "pad", "normalize_index"]

@@ -1,0 +1,1 @@
+"""tinygrad_edu.optim (being written)."""
