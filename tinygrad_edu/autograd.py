@@ -103,6 +103,7 @@ class Function:
     _saved: Any = ()
     _hooks: list | None = None
     _retain: weakref.ref | None = None
+    _module_calls: tuple = ()    # ((module, input tensors), ...) set by nn.Module.__call__
     _out: Callable[[], Tensor | None] = staticmethod(lambda: None)
 
     @staticmethod
