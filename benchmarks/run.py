@@ -1,0 +1,324 @@
+"""Benchmark suite: ``python benchmarks/run.py`` prints a Markdown table.
+
+Every workload is one training step (forward + backward + optimiser step, float32)
+of tinygrad_edu, of the hand-written NumPy equivalent (``numpy_reference.py``) and of
+PyTorch CPU when it is installed, measured in the same run: after warm-up, the three
+are interleaved round by round and the median time per step is reported, with the
+ratios to NumPy (and to PyTorch). All use the same number of threads (``--threads``).
+
+Options: ``--quick`` (fewer rounds, for a smoke run), ``--only NAME[,NAME]``,
+``--threads N`` (default 2), ``--memory-steps N`` (default 2000).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ARGS = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+ARGS.add_argument("--quick", action="store_true")
+ARGS.add_argument("--only", default="")
+ARGS.add_argument("--threads", type=int, default=2)
+ARGS.add_argument("--memory-steps", type=int, default=2000)
+ARGS.add_argument("--memory-child", default="", help=argparse.SUPPRESS)
+OPTS = ARGS.parse_args()
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(OPTS.threads)     # before NumPy loads its BLAS
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy_reference as ref  # noqa: E402
+
+import tinygrad_edu as te  # noqa: E402
+from tinygrad_edu import nn, optim  # noqa: E402
+
+torch = None
+if OPTS.memory_child in ("", "torch"):     # a memory child imports only what it measures
+    try:
+        import torch
+        torch.set_num_threads(OPTS.threads)
+    except ImportError:
+        pass
+
+
+# ------------------------------------------------------------------------- workloads
+def _data(rng: np.random.Generator, batch: int, features: int, classes: int) -> tuple:
+    x = rng.standard_normal((batch, features)).astype(np.float32)
+    return x, rng.integers(0, classes, batch)
+
+
+def _copy_params_to_torch(model: nn.Module, tmodel: "torch.nn.Module") -> None:
+    state = {k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()}
+    tmodel.load_state_dict(state)
+
+
+def _ours_step(model: nn.Module, loss_fn: nn.Module, opt: optim.Optimizer, x: te.Tensor,
+               y: te.Tensor):
+    def step() -> float:
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def _torch_step(model, loss_fn, opt, x, y):
+    def step() -> float:
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def _mlp(sizes: list[int], act: type) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    return nn.Sequential(*layers)
+
+
+def _torch_mlp(sizes: list[int], act: str):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(getattr(torch.nn, act)())
+    return torch.nn.Sequential(*layers)
+
+
+def tiny() -> dict:
+    """2-16-16-1 tanh MLP, batch 64, MSE, SGD (overhead-bound)."""
+    rng = np.random.default_rng(0)
+    sizes = [2, 16, 16, 1]
+    x = rng.standard_normal((64, 2)).astype(np.float32)
+    y = np.sin(x.sum(1, keepdims=True)).astype(np.float32)
+    model = _mlp(sizes, nn.Tanh)
+    np_net = ref.TanhMLP(sizes, x, y)
+    np_net.params = [(lin.weight.data.copy(), lin.bias.data.copy())
+                     for lin in model if isinstance(lin, nn.Linear)]
+    steps = {"tinygrad_edu": _ours_step(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01),
+                                        te.Tensor(x), te.Tensor(y)),
+             "numpy": np_net.step}
+    if torch is not None:
+        tm = _torch_mlp(sizes, "Tanh")
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _torch_step(tm, torch.nn.MSELoss(), torch.optim.SGD(tm.parameters(), lr=0.01),
+                                     torch.tensor(x), torch.tensor(y))
+    return steps
+
+
+def _classifier(sizes: list[int], batch: int) -> dict:
+    rng = np.random.default_rng(0)
+    x, labels = _data(rng, batch, sizes[0], sizes[-1])
+    model = _mlp(sizes, nn.ReLU)
+    np_net = ref.ReluMLP(sizes, x, labels)
+    np_net.params = [(lin.weight.data.copy(), lin.bias.data.copy())
+                     for lin in model if isinstance(lin, nn.Linear)]
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    steps = {"tinygrad_edu": _ours_step(model, nn.CrossEntropyLoss(), opt, te.Tensor(x),
+                                        te.Tensor(labels)),
+             "numpy": np_net.step}
+    if torch is not None:
+        tm = _torch_mlp(sizes, "ReLU")
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _torch_step(tm, torch.nn.CrossEntropyLoss(),
+                                     torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9),
+                                     torch.tensor(x), torch.tensor(labels))
+    return steps
+
+
+def mnist_like() -> dict:
+    """784-256-128-10 ReLU MLP, batch 128, cross-entropy, SGD momentum 0.9."""
+    return _classifier([784, 256, 128, 10], 128)
+
+
+def large() -> dict:
+    """784-1024-1024-10 ReLU MLP, batch 512 (BLAS-bound)."""
+    return _classifier([784, 1024, 1024, 10], 512)
+
+
+def conv() -> dict:
+    """Conv2d(1,8,3)-ReLU-MaxPool2d(2)-Linear on 1×28×28, batch 64, cross-entropy, SGD."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
+    labels = rng.integers(0, 10, 64)
+    model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(8 * 13 * 13, 10))
+    np_net = ref.ConvNet(x, labels)
+    np_net.k, np_net.kb = model[0].weight.data.copy(), model[0].bias.data.copy()
+    np_net.w, np_net.b = model[4].weight.data.copy(), model[4].bias.data.copy()
+    steps = {"tinygrad_edu": _ours_step(model, nn.CrossEntropyLoss(),
+                                        optim.SGD(model.parameters(), lr=0.01),
+                                        te.Tensor(x), te.Tensor(labels)),
+             "numpy": np_net.step}
+    if torch is not None:
+        tm = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                 torch.nn.Flatten(), torch.nn.Linear(8 * 13 * 13, 10))
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _torch_step(tm, torch.nn.CrossEntropyLoss(),
+                                     torch.optim.SGD(tm.parameters(), lr=0.01),
+                                     torch.tensor(x), torch.tensor(labels))
+    return steps
+
+
+CHAIN_OPS = 100_000
+
+
+def chain() -> dict:
+    """100,000 recorded elementwise ops on a (16,) tensor, then backward."""
+    x0 = np.ones(16, np.float32)
+
+    def ours() -> float:
+        x = te.Tensor(x0, requires_grad=True)
+        y = x
+        for i in range(CHAIN_OPS):
+            y = y * 1.0001 if i % 2 == 0 else y + 0.0001
+        y.sum().backward()
+        return float(x.grad.data[0])
+
+    steps = {"tinygrad_edu": ours, "numpy": lambda: float(ref.chain(x0, CHAIN_OPS)[0])}
+    if torch is not None:
+        def theirs() -> float:
+            x = torch.tensor(x0, requires_grad=True)
+            y = x
+            for i in range(CHAIN_OPS):
+                y = y * 1.0001 if i % 2 == 0 else y + 0.0001
+            y.sum().backward()
+            return float(x.grad[0])
+        steps["torch"] = theirs
+    return steps
+
+
+WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 15),
+             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 3)}
+
+
+def measure(steps: dict, per_round: int, rounds: int) -> dict:
+    """Median seconds per step of each entry, interleaved round by round."""
+    for fn in steps.values():            # warm-up (allocations, BLAS threads, caches)
+        for _ in range(max(1, per_round // 2)):
+            fn()
+    times: dict = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, fn in steps.items():
+            t0 = time.perf_counter()
+            for _ in range(per_round):
+                fn()
+            times[name].append((time.perf_counter() - t0) / per_round)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+# ------------------------------------------------------------------------- memory
+def _rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_mib() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory_child(which: str, n_steps: int) -> None:
+    """Run in a fresh process: n_steps mnist-like steps; print RSS at step 200 and the
+    end, and the peak."""
+    step = mnist_like()[which]
+    rss_200 = None
+    for i in range(n_steps):
+        step()
+        if i == min(199, n_steps - 1):
+            rss_200 = _rss_mib()
+    print(f"{rss_200:.1f} {_rss_mib():.1f} {_peak_mib():.1f}")
+
+
+def memory(n_steps: int) -> list:
+    rows = []
+    names = ["tinygrad_edu", "numpy"] + (["torch"] if torch is not None else [])
+    for name in names:
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", name,
+                              "--memory-steps", str(n_steps), "--threads", str(OPTS.threads)],
+                             capture_output=True, text=True, check=True).stdout.split()
+        rows.append((name, *map(float, out[-3:])))
+    return rows
+
+
+def overhead() -> None:
+    """Engine overhead on a tiny array: one recorded op, one backward step."""
+    a = np.ones((4, 4), np.float32)
+    x = te.Tensor(a, requires_grad=True)
+    n = 20_000
+    t0 = time.perf_counter()
+    for _ in range(n):
+        a * a
+    t_np = (time.perf_counter() - t0) / n
+    t0 = time.perf_counter()
+    for _ in range(n):
+        x * x
+    t_op = (time.perf_counter() - t0) / n
+    y = x
+    for _ in range(n):
+        y = y * 1.0001
+    t0 = time.perf_counter()
+    y.sum().backward()
+    t_back = (time.perf_counter() - t0) / n
+    print(f"Overhead on a 4×4 array: one recorded multiply {t_op * 1e6:.2f} µs "
+          f"(NumPy alone {t_np * 1e6:.2f} µs); one backward step {t_back * 1e6:.2f} µs")
+    print()
+
+
+def main() -> None:
+    if OPTS.memory_child:
+        memory_child(OPTS.memory_child, OPTS.memory_steps)
+        return
+    only = set(filter(None, OPTS.only.split(",")))
+    print(f"tinygrad_edu benchmarks — float32, {OPTS.threads} threads, NumPy {np.__version__}"
+          + (f", PyTorch {torch.__version__}" if torch is not None else ", PyTorch not installed"))
+    print()
+    if not only or "overhead" in only:
+        overhead()
+    print("| workload | tinygrad_edu | NumPy by hand | PyTorch CPU | ours / NumPy | ours / PyTorch |")
+    print("|---|---|---|---|---|---|")
+    for name, (make, per_round, rounds) in WORKLOADS.items():
+        if only and name not in only:
+            continue
+        if OPTS.quick:
+            per_round, rounds = max(1, per_round // 5), 3
+        res = measure(make(), per_round, rounds)
+        unit, scale = ("µs/op", 1e6 / CHAIN_OPS) if name == "chain" else ("ms", 1e3)
+        ours, base = res["tinygrad_edu"], res["numpy"]
+        tor = res.get("torch")
+        fmt = lambda s: f"{s * scale:.3f} {unit}"  # noqa: E731
+        print(f"| {name} | {fmt(ours)} | {fmt(base)} | {fmt(tor) if tor else '—'} | "
+              f"{ours / base:.2f}× | {f'{ours / tor:.2f}×' if tor else '—'} |", flush=True)
+    if not only or "memory" in only:
+        n = 300 if OPTS.quick else OPTS.memory_steps
+        print()
+        print(f"Memory, {n} mnist-like steps (MiB): RSS at step 200, at the end, peak")
+        print()
+        print("| framework | RSS @200 | RSS @end | growth | peak | peak / NumPy |")
+        print("|---|---|---|---|---|---|")
+        rows = memory(n)
+        np_peak = dict((r[0], r[3]) for r in rows)["numpy"]
+        for name, r200, rend, peak in rows:
+            print(f"| {name} | {r200:.1f} | {rend:.1f} | {rend - r200:+.1f} | {peak:.1f} | "
+                  f"{peak / np_peak:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
