@@ -39,13 +39,14 @@ class set_grad_enabled(contextlib.ContextDecorator):
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
+        self.prev: list[bool] = []     # a stack: a decorated function may recurse
 
     def __enter__(self) -> None:
-        self.prev = _state["grad"]
+        self.prev.append(_state["grad"])
         _state["grad"] = self.mode
 
     def __exit__(self, *exc: Any) -> None:
-        _state["grad"] = self.prev
+        _state["grad"] = self.prev.pop()
 
 
 class no_grad(set_grad_enabled):
@@ -65,12 +66,15 @@ class enable_grad(set_grad_enabled):
 class detect_anomaly(contextlib.ContextDecorator):
     """Name the first op whose forward or backward produced NaN or inf."""
 
+    def __init__(self) -> None:
+        self.prev: list[bool] = []     # a stack: a decorated function may recurse
+
     def __enter__(self) -> None:
-        self.prev = _state["anomaly"]
+        self.prev.append(_state["anomaly"])
         _state["anomaly"] = True
 
     def __exit__(self, *exc: Any) -> None:
-        _state["anomaly"] = self.prev
+        _state["anomaly"] = self.prev.pop()
 
 
 def _check_finite(arr: np.ndarray, what: str) -> None:
@@ -104,6 +108,7 @@ class Function:
     _hooks: list | None = None
     _retain: weakref.ref | None = None
     _module_calls: tuple = ()    # ((module, input tensors), ...) set by nn.Module.__call__
+    _kwargs: dict = {}           # apply's keyword params, kept so viz can replay the op
     _out: Callable[[], Tensor | None] = staticmethod(lambda: None)
 
     @staticmethod
@@ -191,7 +196,7 @@ class Function:
         if not record:
             return Tensor._make(data, False, None)
         out = Tensor._make(data, True, ctx)
-        ctx.inputs = args
+        ctx.inputs, ctx._kwargs = args, kwargs
         ctx._out = weakref.ref(out)
         return out
 
@@ -283,11 +288,19 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 g = _run_hooks(node._hooks, g)
             if node._retain is not None:
                 out = node._retain()
-                if out is not None:
-                    out.grad = g if create_graph else g.detach()
+                if out is not None:     # accumulates across backward calls, like a leaf
+                    kept = g if create_graph else g.detach()
+                    out.grad = kept if out.grad is None else out.grad + kept
             if node in wanted_nodes:
                 captured[wanted_nodes[node]] = g
-            in_grads = node.backward(node, g)
+            if anomaly:     # blame NaN/inf on this node's backward, not on its inner ops
+                _state["anomaly"] = False
+                try:
+                    in_grads = node.backward(node, g)
+                finally:
+                    _state["anomaly"] = True
+            else:
+                in_grads = node.backward(node, g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             if len(in_grads) < sum(node.needs_input_grad) or len(in_grads) > len(node.inputs):

@@ -24,17 +24,17 @@ def _numerical_jacobian(fn: Callable, inputs: Sequence[Tensor], eps: float) -> l
         if not (isinstance(t, Tensor) and t.requires_grad):
             jacobians.append(None)
             continue
-        flat = t.data.reshape(-1)           # a view: perturb in place, then restore
+        data = t.data                       # perturb in place (any memory layout), restore
         rows = []
-        for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
+        for i in np.ndindex(data.shape):    # C order, like the analytic rows
+            orig = data[i]
+            data[i] = orig + eps
             plus = evaluate()
-            flat[i] = orig - eps
+            data[i] = orig - eps
             minus = evaluate()
-            flat[i] = orig
+            data[i] = orig
             rows.append((plus - minus) / (2 * eps))
-        jacobians.append(np.array(rows).reshape(flat.size, -1))
+        jacobians.append(np.array(rows).reshape(data.size, -1))
     return jacobians
 
 
@@ -78,8 +78,8 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor] | Tensor, eps: float = 1e-6
             i, j = np.unravel_index(np.argmax(err), err.shape)
             raise GradcheckError(
                 f"gradcheck: Jacobian mismatch for input {k} (shape {inputs[k].shape}), "
-                f"input element {np.unravel_index(i, inputs[k].shape)} and output element "
-                f"{j}: analytic {a[i, j]:.8g} vs numerical {n[i, j]:.8g} "
+                f"input element {tuple(map(int, np.unravel_index(i, inputs[k].shape)))} and "
+                f"output element {j}: analytic {a[i, j]:.8g} vs numerical {n[i, j]:.8g} "
                 f"(|diff| {abs(a[i, j] - n[i, j]):.3g})")
     return True
 

@@ -263,7 +263,8 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         kind = self.data.dtype.kind
-        if isinstance(other, (bool, int)) or (isinstance(other, float) and kind in "fc"):
+        if isinstance(other, bool) or (isinstance(other, int) and kind != "b") or \
+                (isinstance(other, float) and kind in "fc"):
             return np.asarray(other, dtype=self.data.dtype)
         return Tensor(other)
 

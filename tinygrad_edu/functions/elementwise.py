@@ -339,7 +339,7 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 
 def _normal_cdf(a: np.ndarray) -> np.ndarray:
-    return (0.5 * (1 + _erf(a / math.sqrt(2)).astype(np.float64))).astype(a.dtype)
+    return (0.5 * (1 + np.asarray(_erf(a / math.sqrt(2)), np.float64))).astype(a.dtype)
 
 
 class GELU(Function):
@@ -359,21 +359,23 @@ class GELU(Function):
 
 
 class Softplus(Function):
-    """z = ln(1 + e^(βa))/β (z = a where βa > threshold).  ∂z/∂a = σ(βa)."""
-    formula = "∂z/∂a = σ(β·a)"
+    """z = ln(1 + e^(βa))/β (z = a where βa > threshold).  ∂z/∂a = σ(βa) (1 where
+    βa > threshold)."""
+    formula = "∂z/∂a = σ(β·a)  (1 where β·a > threshold)"
 
     @staticmethod
     def forward(ctx, a, beta=1.0, threshold=20.0):
-        ctx.save_for_backward(a)
         ctx.beta = beta
         scaled = a * beta
+        linear = scaled > threshold
+        ctx.save_for_backward(a, linear)
         soft = np.logaddexp(0, scaled) / beta
-        return np.where(scaled > threshold, a, soft).astype(a.dtype, copy=False)
+        return np.where(linear, a, soft).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
-        return grad * (a * ctx.beta).sigmoid()
+        a, linear = ctx.saved_tensors
+        return Where.apply(linear, grad, grad * (a * ctx.beta).sigmoid())
 
 
 class Clamp(Function):

@@ -1,0 +1,560 @@
+"""The backward engine: higher-order gradients, accumulation, retain_graph, grad
+modes, hooks, te.grad, custom Functions, anomaly detection, scale and memory."""
+import gc
+import math
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as te
+from tinygrad_edu import Tensor
+
+
+def f64(data, requires_grad=True):
+    return Tensor(np.asarray(data, dtype=np.float64), requires_grad=requires_grad)
+
+
+# ------------------------------------------------------------------ second order
+SECOND_ORDER = {
+    "tanh": (Tensor.tanh, lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
+    "sin": (Tensor.sin, lambda x: -np.sin(x)),
+    "cube": (lambda t: t ** 3, lambda x: 6 * x),
+    "cube_by_mul": (lambda t: t * t * t, lambda x: 6 * x),
+    "exp": (Tensor.exp, np.exp),
+    "sigmoid": (Tensor.sigmoid,
+                lambda x: (s := 1 / (1 + np.exp(-x))) * (1 - s) * (1 - 2 * s)),
+    "log": (lambda t: (t * t + 1).log(), lambda x: 2 * (1 - x * x) / (1 + x * x) ** 2),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_second_derivative_closed_form(name):
+    fn, d2 = SECOND_ORDER[name]
+    xs = np.linspace(-2, 2, 9)
+    x = f64(xs)
+    (g,) = te.grad(fn(x).sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn is not None
+    (h,) = te.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, d2(xs), rtol=1e-10, atol=1e-12)
+
+
+def test_second_derivative_via_backward_create_graph():
+    x = f64([0.3, -1.2])
+    x.tanh().sum().backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad
+    np.testing.assert_allclose(g.data, 1 - np.tanh(x.data) ** 2)
+    x.grad = None
+    g.sum().backward()
+    t = np.tanh(x.data)
+    np.testing.assert_allclose(x.grad.data, -2 * t * (1 - t * t))
+
+
+def test_third_derivative_of_cube():
+    x = f64([2.0])
+    (g1,) = te.grad((x ** 3).sum(), x, create_graph=True)
+    (g2,) = te.grad(g1.sum(), x, create_graph=True)
+    (g3,) = te.grad(g2.sum(), x)
+    assert (g1.item(), g2.item(), g3.item()) == (12.0, 12.0, 6.0)
+
+
+def _two_layer_loss(w1, w2, x, y):
+    return (((x @ w1).tanh() @ w2 - y) ** 2).mean()
+
+
+def test_hessian_vector_product_matches_finite_differences(rng):
+    x, y = f64(rng.normal(size=(5, 3)), False), f64(rng.normal(size=(5, 2)), False)
+    w1, w2 = f64(rng.normal(size=(3, 4))), f64(rng.normal(size=(4, 2)))
+    v1, v2 = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    g1, g2 = te.grad(_two_layer_loss(w1, w2, x, y), [w1, w2], create_graph=True)
+    dot = (g1 * Tensor(v1)).sum() + (g2 * Tensor(v2)).sum()
+    hv1, hv2 = te.grad(dot, [w1, w2])
+
+    def gradient(a1, a2):
+        p1, p2 = f64(a1), f64(a2)
+        return [g.data for g in te.grad(_two_layer_loss(p1, p2, x, y), [p1, p2])]
+    eps = 1e-5
+    plus = gradient(w1.data + eps * v1, w2.data + eps * v2)
+    minus = gradient(w1.data - eps * v1, w2.data - eps * v2)
+    np.testing.assert_allclose(hv1.data, (plus[0] - minus[0]) / (2 * eps), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(hv2.data, (plus[1] - minus[1]) / (2 * eps), rtol=1e-6, atol=1e-8)
+    assert np.abs(hv1.data).max() > 1e-3        # not trivially zero
+
+
+GRADGRAD = {
+    "mul": (lambda a, b: a * b, [(2, 3), (3,)]),
+    "div": (lambda a, b: a / (b * b + 1), [(2, 3), (2, 1)]),
+    "pow": (lambda a, b: (a * a + 1) ** b, [(3,), (3,)]),
+    "matmul": (lambda a, b: a @ b, [(2, 3), (3, 2)]),
+    "batched_matmul": (lambda a, b: a @ b, [(2, 2, 3), (3,)]),
+    "tanh_sigmoid": (lambda a: a.tanh() * a.sigmoid(), [(2, 3)]),
+    "exp_log": (lambda a: (a.exp() + 1).log(), [(4,)]),
+    "sqrt": (lambda a: (a * a + 1).sqrt(), [(4,)]),
+    "sin_cos": (lambda a: a.sin() * a.cos(), [(4,)]),
+    "gelu": (lambda a: a.gelu(), [(4,)]),
+    "softplus": (lambda a: a.softplus(beta=2.0), [(4,)]),
+    "softmax": (lambda a: a.softmax(-1), [(2, 3)]),
+    "log_softmax": (lambda a: a.log_softmax(0), [(3, 2)]),
+    "logsumexp": (lambda a: a.logsumexp(1), [(2, 3)]),
+    "var_std": (lambda a: a.var(0) + a.std(1).sum(), [(3, 3)]),
+    "mean_broadcast": (lambda a, b: (a - b.mean(0, keepdim=True)) ** 2, [(2, 3), (4, 3)]),
+    "getitem_repeated": (lambda a: a[[0, 0, 2]] ** 2, [(3, 2)]),
+    "cat_stack": (lambda a, b: te.cat([a * b, b]).sum(0) * te.stack([a, a]).sum(), [(2,), (2,)]),
+    "pad_reflect": (lambda a: a.pad((1, 1), mode="reflect") ** 2, [(2, 3)]),
+    "expand_permute": (lambda a: a.expand(2, 3, 2).permute(2, 0, 1) ** 2, [(3, 1)]),
+    "piecewise_linear": (lambda a: a.relu() + a.abs() * 2 + a.clamp(-0.25, 2.0) * a
+                         + a.leaky_relu(0.2) * a + a.max(0).values.sum(), [(2, 3)]),
+    "where_maximum": (lambda a, b: te.where(a.data > 0, a * a, b).maximum(b * 0.5),
+                      [(2, 2), (2, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", list(GRADGRAD))
+def test_gradgradcheck(name, rng):
+    fn, shapes = GRADGRAD[name]
+    inputs = [f64(rng.uniform(0.3, 1.5, s) * rng.choice([-1, 1], s)) for s in shapes]
+    assert te.gradgradcheck(fn, inputs)
+
+
+# ------------------------------------------------------------------ accumulation / retain_graph
+def test_gradients_accumulate_over_two_backward_calls():
+    x = f64([1.0, 2.0])
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [5.0, 7.0]
+    x.grad = None
+    (x ** 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_fan_out_sums_gradients():
+    x = f64([3.0])
+    y = x * 2
+    z = y * y + y.exp() + x        # x used directly and through y (twice)
+    z.backward()
+    assert x.grad.item() == pytest.approx(8 * 3 + 2 * math.exp(6) + 1)
+
+
+def test_retain_graph_allows_second_backward():
+    x = f64([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * first)
+
+
+def test_second_backward_without_retain_graph_raises():
+    x = f64([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match=r"second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = f64([1.0, 2.0])
+    y = x * 2
+    with pytest.raises(RuntimeError, match=r"scalar.*\(2,\).*gradient"):
+        y.backward()
+    y.backward(gradient=Tensor(np.array([1.0, 10.0])))
+    assert x.grad.tolist() == [2.0, 20.0]
+
+
+def test_backward_gradient_shape_mismatch_and_no_grad_root():
+    x = f64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3,\).*\(2,\)"):
+        (x * 2).backward(Tensor(np.ones(3)))
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).sum().backward()
+
+
+def test_backward_on_leaf_and_through_constants():
+    x = f64(5.0)
+    x.backward()
+    assert x.grad.item() == 1.0
+    c = Tensor([2.0, 3.0])
+    w = Tensor([1.0, 1.0], requires_grad=True)
+    (w * c).sum().backward()
+    assert c.grad is None and w.grad.tolist() == [2.0, 3.0]
+
+
+# ------------------------------------------------------------------ grad modes
+def test_no_grad_context_manager():
+    x = f64([1.0])
+    with te.no_grad():
+        y = x * 2
+        assert not te.is_grad_enabled()
+    assert y.grad_fn is None and not y.requires_grad
+    assert te.is_grad_enabled()
+    assert (x * 2).grad_fn is not None
+
+
+def test_no_grad_decorator():
+    x = f64([1.0])
+
+    @te.no_grad()
+    def f(t):
+        return t.exp() * 3
+    y = f(x)
+    assert y.grad_fn is None and not y.requires_grad
+    assert te.is_grad_enabled()
+
+
+def test_no_grad_decorator_on_recursive_function_restores_mode():
+    @te.no_grad()
+    def depth(n):
+        assert not te.is_grad_enabled()
+        return 0 if n == 0 else 1 + depth(n - 1)
+    assert depth(3) == 3
+    assert te.is_grad_enabled()
+
+
+def test_no_grad_restores_mode_after_exception():
+    with pytest.raises(ZeroDivisionError):
+        with te.no_grad():
+            1 / 0
+    assert te.is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad():
+    x = f64([1.0])
+    with te.no_grad():
+        with te.enable_grad():
+            y = x * 2
+        z = x * 2
+    assert y.grad_fn is not None and z.grad_fn is None
+    with te.set_grad_enabled(False):
+        assert (x * 2).grad_fn is None
+
+
+def test_detach_shares_data_and_blocks_gradient():
+    x = f64([1.0, 2.0])
+    y = x * 3
+    d = y.detach()
+    assert d.grad_fn is None and not d.requires_grad and d.data is y.data
+    (x * d).sum().backward()
+    assert x.grad.tolist() == [3.0, 6.0]
+
+
+def test_requires_grad_():
+    x = Tensor([1.0])
+    assert x.requires_grad_() is x and x.requires_grad
+    assert (x * 2).requires_grad
+    x.requires_grad_(False)
+    assert not (x * 2).requires_grad
+    y = Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="detach"):
+        y.requires_grad_(False)
+
+
+def test_retain_grad_keeps_non_leaf_grad():
+    x = f64([1.0, 2.0])
+    y = x * 3
+    z = x * 4
+    y.retain_grad()
+    (y * z).sum().backward()
+    assert y.grad.tolist() == [4.0, 8.0]
+    assert z.grad is None                # non-leaf without retain_grad
+    assert x.grad.tolist() == [24.0, 48.0]
+
+
+def test_retained_grad_accumulates_like_a_leaf():
+    x = f64([1.0])
+    y = x * 2
+    y.retain_grad()
+    z = y * 3
+    z.backward(retain_graph=True)
+    z.backward()
+    assert y.grad.tolist() == [6.0] and x.grad.tolist() == [12.0]
+
+
+# ------------------------------------------------------------------ hooks
+def test_hook_on_leaf_changes_gradient_and_can_be_removed():
+    x = f64([1.0, 2.0])
+    seen = []
+    h1 = x.register_hook(lambda g: seen.append(g.tolist()))
+    h2 = x.register_hook(lambda g: g * 10)
+    (x * x).sum().backward()
+    assert seen == [[2.0, 4.0]] and x.grad.tolist() == [20.0, 40.0]
+    h2.remove()
+    h1.remove()
+    x.grad = None
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0] and len(seen) == 1
+
+
+def test_hook_on_non_leaf_changes_upstream_gradient():
+    x = f64([1.0, 2.0])
+    y = x * 2
+    handle = y.register_hook(lambda g: g * 100)
+    (y * y).sum().backward(retain_graph=True)
+    assert x.grad.tolist() == [800.0, 1600.0]
+    handle.remove()
+    x.grad = None
+    (y * y).sum().backward()
+    assert x.grad.tolist() == [8.0, 16.0]
+
+
+def test_hook_on_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="hook"):
+        Tensor([1.0]).register_hook(lambda g: g)
+
+
+# ------------------------------------------------------------------ te.grad
+def test_grad_returns_tuple_and_leaves_dot_grad_untouched():
+    x, y = f64([1.0, 2.0]), f64([3.0])
+    gx, gy = te.grad((x * y).sum(), [x, y])
+    assert gx.tolist() == [3.0, 3.0] and gy.tolist() == [3.0]
+    assert x.grad is None and y.grad is None
+    assert not gx.requires_grad
+
+
+def test_grad_allow_unused():
+    x, unused = f64([1.0]), f64([2.0])
+    out = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        te.grad(out, [x, unused], retain_graph=True)
+    gx, gu = te.grad(out, [x, unused], allow_unused=True)
+    assert gx.tolist() == [2.0] and gu is None
+
+
+def test_grad_outputs_weigh_non_scalar_outputs():
+    x = f64([1.0, 2.0, 3.0])
+    (g,) = te.grad(x * x, x, grad_outputs=Tensor(np.array([1.0, 0.0, -1.0])))
+    assert g.tolist() == [2.0, 0.0, -6.0]
+    a, b = x * 2, x.sum()
+    (g2,) = te.grad([a, b], [x], grad_outputs=[Tensor(np.ones(3)), None])
+    assert g2.tolist() == [3.0, 3.0, 3.0]
+    with pytest.raises(RuntimeError, match="gradient"):
+        te.grad(x * x, x)
+
+
+def test_grad_wrt_intermediate_and_create_graph():
+    x = f64([2.0])
+    y = x * x
+    z = y * y * x                       # dz/dy = 2 y x
+    (gy,) = te.grad(z.sum(), y, create_graph=True)
+    assert gy.item() == 2 * 4 * 2 and gy.requires_grad
+    (gx,) = te.grad(gy.sum(), x)        # d(2 x³)/dx = 6 x² (y treated through x)
+    assert gx.item() == pytest.approx(6 * 4)
+    assert x.grad is None
+
+
+def test_grad_leaf_hook_applies():
+    x = f64([1.0])
+    x.register_hook(lambda g: g * 5)
+    (g,) = te.grad((x * 3).sum(), x)
+    assert g.item() == 15.0 and x.grad is None
+
+
+# ------------------------------------------------------------------ custom Functions
+class Cube(te.Function):
+    """z = x³.  ∂z/∂x = 3x²."""
+    formula = "∂z/∂x = 3x²"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * 3 * x ** 2
+
+
+class WrongCube(Cube):
+    """A deliberately wrong backward (2x² instead of 3x²)."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * 2 * x ** 2
+
+
+class ScaledAdd(te.Function):
+    """z = a + k·b with a Python parameter k.  ∂z/∂a = 1, ∂z/∂b = k."""
+
+    @staticmethod
+    def forward(ctx, a, b, k=1.0):
+        ctx.k = k
+        return a + k * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad * ctx.k
+
+
+def test_custom_function_passes_gradcheck_and_gradgradcheck(rng):
+    x = f64(rng.uniform(-2, 2, (2, 3)))
+    y = Cube.apply(x)
+    np.testing.assert_allclose(y.data, x.data ** 3)
+    assert isinstance(y.grad_fn, Cube) and y.grad_fn.formula == "∂z/∂x = 3x²"
+    assert te.gradcheck(Cube.apply, [x])
+    assert te.gradgradcheck(Cube.apply, [x])
+    (g,) = te.grad(Cube.apply(x).sum(), x, create_graph=True)
+    (h,) = te.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, 6 * x.data)
+
+
+def test_custom_function_with_params_and_broadcasting(rng):
+    a, b = f64(rng.normal(size=(2, 3))), f64(rng.normal(size=(3,)))
+    assert te.gradcheck(lambda p, q: ScaledAdd.apply(p, q, k=2.5), [a, b])
+    ScaledAdd.apply(a, b, k=2.5).sum().backward()
+    assert b.grad.shape == (3,) and b.grad.tolist() == [5.0, 5.0, 5.0]
+
+
+def test_wrong_custom_function_is_caught_by_gradcheck():
+    x = f64([[0.5, -1.0], [2.0, 1.5]])
+    with pytest.raises(te.GradcheckError, match=r"input 0.*element \(1, 0\).*analytic 8 .*"
+                                                r"numerical 12"):
+        te.gradcheck(WrongCube.apply, [x])
+
+
+def test_gradcheck_on_non_contiguous_input(rng):
+    x = Tensor(rng.normal(size=(3, 2)).T, requires_grad=True)    # Fortran-ordered data
+    assert not x.data.flags["C_CONTIGUOUS"]
+    weights = Tensor(np.arange(6.0).reshape(2, 3))
+    assert te.gradcheck(lambda t: t.exp() * weights, [x])
+    with pytest.raises(te.GradcheckError, match=r"element \(1, 2\)"):
+        te.gradcheck(lambda t: WrongCube.apply(t) * weights, [x])
+
+
+def test_gradcheck_requires_float64():
+    with pytest.raises(ValueError, match="float64"):
+        te.gradcheck(Tensor.exp, [Tensor([1.0], requires_grad=True)])
+
+
+def test_backward_returning_wrong_number_of_grads_is_reported():
+    class Bad(te.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+    with pytest.raises(RuntimeError, match=r"Bad.backward returned 1 gradients.*2 inputs"):
+        Bad.apply(f64([1.0]), f64([2.0])).sum().backward()
+
+
+# ------------------------------------------------------------------ anomaly detection
+def test_detect_anomaly_names_forward_op():
+    x = f64([-1.0, 1.0])
+    with np.errstate(invalid="ignore"), te.detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"forward of Log.*nan"):
+            x.log()
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(x.log().data[0])       # no check outside the context
+
+
+def test_detect_anomaly_names_backward_op():
+    x = f64([0.0, 4.0])
+    y = x.sqrt().sum()                         # forward fine, d√x/dx = inf at 0
+    with np.errstate(divide="ignore"), te.detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"backward of Sqrt.*inf"):
+            y.backward()
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(f64([-1.0]).log().item())   # the mode was restored
+
+
+def test_detect_anomaly_as_decorator():
+    @te.detect_anomaly()
+    def f(t):
+        return t / 0.0
+    with np.errstate(divide="ignore"), pytest.raises(FloatingPointError, match="Div"):
+        f(f64([1.0]))
+
+
+# ------------------------------------------------------------------ scale and memory
+def test_long_chain_has_no_recursion_error():
+    x = f64([1.0])
+    y = x
+    for _ in range(100_000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad.item() == 1.0 and y.item() == 100_001.0
+
+
+def test_long_chain_of_muls_gradient_value():
+    x = f64([1.0])
+    y = x
+    for _ in range(1000):
+        y = y * 1.001
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.001 ** 1000)
+
+
+def _clamp_mask(y):
+    mask = y.grad_fn._saved[0]
+    assert isinstance(mask, np.ndarray)
+    return weakref.ref(mask)
+
+
+def test_saved_arrays_released_after_backward():
+    x = f64(np.linspace(-2, 2, 10))
+    y = x.clamp(-1.0, 1.0)
+    ref = _clamp_mask(y)                        # the mask: only the ctx holds it
+    assert ref() is not None
+    y.sum().backward()
+    gc.collect()
+    assert ref() is None
+    x2 = f64(np.linspace(-2, 2, 10))
+    z = x2.abs()
+    ref2 = weakref.ref(z.grad_fn._saved[0])
+    z.sum().backward()
+    assert ref2() is None
+
+
+def test_saved_arrays_kept_with_retain_graph():
+    x = f64(np.linspace(-2, 2, 10))
+    y = x.clamp(-1.0, 1.0)
+    ref = _clamp_mask(y)
+    y.sum().backward(retain_graph=True)
+    gc.collect()
+    assert ref() is not None
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * ((x.data >= -1) & (x.data <= 1)))
+
+
+def test_graph_is_freed_when_output_is_dropped():
+    x = f64(np.ones(5))
+    y = x.clamp(0.0, 2.0)
+    ref = _clamp_mask(y)
+    del y
+    gc.collect()
+    assert ref() is None
+
+
+def test_training_steps_do_not_grow_memory(rng):
+    xs = Tensor(rng.normal(size=(16, 4)))
+    ys = Tensor(rng.normal(size=(16, 1)))
+    w1 = Tensor(rng.normal(size=(4, 8)) * 0.5, requires_grad=True)
+    w2 = Tensor(rng.normal(size=(8, 1)) * 0.5, requires_grad=True)
+
+    def step():
+        loss = (((xs @ w1).tanh() @ w2 - ys) ** 2).mean()
+        loss.backward()
+        for p in (w1, w2):
+            p.data -= 0.01 * p.grad.data
+            p.grad = None
+        return loss.item()
+
+    first = step()
+    tracemalloc.start()
+    try:
+        for _ in range(50):                     # warm-up
+            step()
+        gc.collect()
+        before, _ = tracemalloc.get_traced_memory()
+        for _ in range(1000):
+            last = step()
+        gc.collect()
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert last < first                         # it really trained
+    assert after - before < 64 * 1024, f"memory grew by {after - before} bytes"
