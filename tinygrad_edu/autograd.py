@@ -14,6 +14,7 @@ node's ``backward`` exactly once with the *complete* gradient of its output.
 from __future__ import annotations
 
 import contextlib
+import gc
 import weakref
 from typing import Any, Callable, Iterable, Sequence
 
@@ -259,10 +260,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 wanted_nodes[t.grad_fn] = i
 
     def deliver(t: Tensor, g: Tensor) -> None:
-        if g.shape != t.shape:
-            g = g.sum_to_shape(t.shape)
-        if g.dtype != t.dtype:
-            g = g.to(t.dtype)
+        """Add ``g`` to what ``t`` has received so far (summed back to t's shape)."""
+        if g.data.shape != t.data.shape:
+            g = g.sum_to_shape(t.data.shape)
+        if g.data.dtype != t.data.dtype:
+            g = g.to(t.data.dtype)
         fn = t.grad_fn
         if fn is None:
             entry = leaf_grads.get(id(t))
@@ -274,48 +276,54 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             prev = grads.get(fn)
             grads[fn] = g if prev is None else prev + g
 
-    with set_grad_enabled(create_graph):
-        for t, g in zip(roots, root_grads):
-            if t.requires_grad:
-                deliver(t, g)
-        order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
-        anomaly = _state["anomaly"]
-        for node in order:
-            g = grads.pop(node, None)
-            if g is None:
-                continue
-            if node._hooks:
-                g = _run_hooks(node._hooks, g)
-            if node._retain is not None:
-                out = node._retain()
-                if out is not None:     # accumulates across backward calls, like a leaf
-                    kept = g if create_graph else g.detach()
-                    out.grad = kept if out.grad is None else out.grad + kept
-            if node in wanted_nodes:
-                captured[wanted_nodes[node]] = g
-            if anomaly:     # blame NaN/inf on this node's backward, not on its inner ops
-                _state["anomaly"] = False
-                try:
+    # Speed: the walk allocates many short-lived objects but no cycles, so the cyclic
+    # garbage collector only wastes time here; it is switched back on afterwards.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with set_grad_enabled(create_graph):
+            for t, g in zip(roots, root_grads):
+                if t.requires_grad:
+                    deliver(t, g)
+            order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
+            anomaly = _state["anomaly"]
+            for node in order:
+                g = grads.pop(node, None)
+                if g is None:
+                    continue
+                if node._hooks:
+                    g = _run_hooks(node._hooks, g)
+                if node._retain is not None:
+                    out = node._retain()
+                    if out is not None:     # accumulates across backward calls, like a leaf
+                        kept = g if create_graph else g.detach()
+                        out.grad = kept if out.grad is None else out.grad + kept
+                if wanted_nodes and node in wanted_nodes:
+                    captured[wanted_nodes[node]] = g
+                if anomaly:     # blame NaN/inf on this node's backward, not its inner ops
+                    _state["anomaly"] = False
+                    try:
+                        in_grads = node.backward(node, g)
+                    finally:
+                        _state["anomaly"] = True
+                else:
                     in_grads = node.backward(node, g)
-                finally:
-                    _state["anomaly"] = True
-            else:
-                in_grads = node.backward(node, g)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if len(in_grads) < sum(node.needs_input_grad) or len(in_grads) > len(node.inputs):
-                raise RuntimeError(
-                    f"{node.name()}.backward returned {len(in_grads)} gradients, but "
-                    f"its forward had {len(node.inputs)} inputs")
-            for t, need, gi in zip(node.inputs, node.needs_input_grad, in_grads):
-                if need and gi is not None:
-                    if not isinstance(gi, Tensor):
-                        gi = Tensor._make(np.asarray(gi), False, None)
-                    if anomaly:
-                        _check_finite(gi.data, f"the backward of {node.name()}")
-                    deliver(t, gi)
-            if not retain_graph:
-                node._saved = _FREED
+                if in_grads.__class__ is not tuple:
+                    in_grads = (in_grads,)
+                if len(in_grads) != len(node.inputs):
+                    _check_grad_count(node, in_grads)
+                for t, need, gi in zip(node.inputs, node.needs_input_grad, in_grads):
+                    if need and gi is not None:
+                        if not isinstance(gi, Tensor):
+                            gi = Tensor._make(np.asarray(gi), False, None)
+                        if anomaly:
+                            _check_finite(gi.data, f"the backward of {node.name()}")
+                        deliver(t, gi)
+                if not retain_graph:
+                    node._saved = _FREED
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
     if inputs is not None:
         for i, t in enumerate(inputs):
@@ -324,12 +332,23 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 captured[i] = _run_hooks(t._hooks, entry[1])
         return captured
     for t, g in leaf_grads.values():
-        g = _run_hooks(t._hooks, g)
-        if not create_graph:
-            g = g.detach()
-        t.grad = g if t.grad is None else (t.grad + g if create_graph else
-                                            Tensor._make(t.grad.data + g.data, False, None))
+        if t._hooks:
+            g = _run_hooks(t._hooks, g)
+        if create_graph:
+            t.grad = g if t.grad is None else t.grad + g
+        elif t.grad is not None:
+            t.grad = Tensor._make(t.grad.data + g.data, False, None)
+        else:               # a broadcast view is read-only: give the leaf its own array
+            data = g.data if g.data.flags.writeable else g.data.copy()
+            t.grad = Tensor._make(data, False, None)
     return None
+
+
+def _check_grad_count(node: Function, in_grads: tuple) -> None:
+    """A backward may leave out trailing gradients of inputs that need none."""
+    if len(in_grads) > len(node.inputs) or any(node.needs_input_grad[len(in_grads):]):
+        raise RuntimeError(f"{node.name()}.backward returned {len(in_grads)} gradients, but "
+                           f"its forward had {len(node.inputs)} inputs")
 
 
 def _as_list(x: Tensor | Sequence[Tensor]) -> list[Tensor]:
