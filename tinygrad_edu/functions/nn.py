@@ -1,0 +1,308 @@
+"""Fused neural-network ops: one graph node (and one NumPy kernel) where a chain of
+small ops would do the same math more slowly.
+
+* ``Linear``: y = x·Wᵀ + b as one node (exactly the matmuls NumPy code would do).
+* ``CrossEntropy``: log-softmax and negative log-likelihood fused, so huge logits
+  stay finite and the gradient is simply ``softmax − target``.
+* ``BinaryCrossEntropy``: BCE on probabilities with torch's clamped logs, so
+  probabilities of exactly 0 or 1 give a finite loss and gradient.
+* ``Conv2d``: im2col (``sliding_window_view``) and one (batched) matmul.
+* ``MaxPool2d``: the max over every window, with the gradient routed to the winner.
+
+Saved intermediates such as the softmax or the im2col matrix are constants; when
+the backward pass is itself recorded (``create_graph=True``) they are rebuilt from
+the inputs with Tensor ops, so second derivatives flow through them too.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..autograd import Function, is_grad_enabled
+from .shape import IndexScatter
+
+
+class Linear(Function):
+    """y = x·Wᵀ + b with W of shape (out, in).
+    ∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ_batch ∂L/∂y."""
+    formula = "∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ ∂L/∂y"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        out = np.matmul(x, weight.T)
+        if bias is not None:
+            out += bias                   # out is fresh: add in place
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
+        out_features, in_features = weight.shape
+        g2, x2 = grad, x
+        if grad.ndim != 2:                                       # flatten batch dims
+            g2, x2 = grad.reshape(-1, out_features), x.reshape(-1, in_features)
+        gx = grad @ weight if need_x else None
+        gw = g2.T @ x2 if need_w else None
+        gb = g2.sum(0) if need_b else None
+        return gx, gw, gb
+
+
+class CrossEntropy(Function):
+    """Cross-entropy of logits x (class dimension 1) against a target distribution q:
+    ℓᵢ = −Σ_c q_ic·log softmax(xᵢ)_c.  For class-index targets q is one-hot (blended
+    with ε/C under label smoothing ε, scaled by the class weights).
+    ∂ℓᵢ/∂x_ic = softmax(xᵢ)_c·Σ_c' q_ic' − q_ic  (= softmax − one-hot in the plain case);
+    for probability targets ∂ℓᵢ/∂p_ic = −(1−ε)·w_c·log softmax(xᵢ)_c."""
+    formula = "∂ℓ/∂x = softmax(x)·Σq − q  (softmax − onehot),  ∂ℓ/∂p = −log softmax(x)"
+
+    @staticmethod
+    def forward(ctx, x, target, weight=None, reduction="mean", ignore_index=None,
+                label_smoothing=0.0):
+        # ignore_index is None unless some target equals it (F.cross_entropy checks)
+        shifted = x - x.max(1, keepdims=True)
+        probs = np.exp(shifted)
+        total = probs.sum(1, keepdims=True)
+        logp = shifted - np.log(total)
+        probs /= total
+        n_classes, eps = x.shape[1], label_smoothing
+        wc = None if weight is None else \
+            weight.astype(x.dtype).reshape((1, n_classes) + (1,) * (x.ndim - 2))
+        ctx.wc, ctx.eps, ctx.reduction = wc, eps, reduction
+        ctx.class_target = target.dtype.kind in "iu"
+        if ctx.class_target:
+            valid = None if ignore_index is None else target != ignore_index
+            idx = target if valid is None else np.where(valid, target, 0)
+            idx = idx.reshape(idx.shape[:1] + (1,) + idx.shape[1:])   # class dim back in
+            wt = None if wc is None else wc.reshape(-1)[idx]          # weight of yᵢ
+            vmask = None if valid is None else valid.reshape(idx.shape).astype(x.dtype)
+            if vmask is not None:
+                wt = vmask if wt is None else wt * vmask
+            loss = -np.take_along_axis(logp, idx, 1)
+            if wt is not None:
+                loss *= wt
+            if eps:
+                smooth = -(logp if wc is None else logp * wc).sum(1, keepdims=True) / n_classes
+                if vmask is not None:
+                    smooth *= vmask
+                loss = (1 - eps) * loss + eps * smooth
+            loss = loss[:, 0]
+            ctx.idx, ctx.wt, ctx.vmask = idx, wt, vmask
+            denom = loss.size if wt is None else wt.sum()
+        else:
+            q = target if eps == 0 else target * (1 - eps) + eps / n_classes
+            if wc is not None:
+                q = q * wc
+            loss = -(q * logp).sum(1)
+            denom = loss.size
+        ctx.denom = denom
+        ctx.save_for_backward(x, target, probs, logp)
+        if reduction == "none":
+            return loss.astype(x.dtype, copy=False)
+        total_loss = loss.sum(dtype=x.dtype)
+        return total_loss / x.dtype.type(denom) if reduction == "mean" else total_loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target, probs, logp = ctx.saved_tensors
+        if is_grad_enabled():                 # create_graph: make them depend on x
+            probs, logp = x.softmax(1), x.log_softmax(1)
+        if ctx.reduction == "none":
+            coef = grad.unsqueeze(1)
+        else:                                 # a 0-d gradient broadcasts as it is
+            coef = grad / ctx.denom if ctx.reduction == "mean" else grad
+        eps, wc = ctx.eps, ctx.wc
+        n_classes = x.shape[1]
+        gx = gt = None
+        if ctx.class_target:
+            q = np.zeros(x.shape, x.dtype)
+            np.put_along_axis(q, ctx.idx, (1 - eps) if ctx.wt is None else (1 - eps) * ctx.wt,
+                              axis=1)
+            if eps:
+                spread = eps / n_classes if wc is None else wc * (eps / n_classes)
+                q += spread if ctx.vmask is None else spread * ctx.vmask
+            if ctx.needs_input_grad[0]:       # rows of q sum to 1 unless weighted/ignored
+                gx = (probs - q if ctx.wt is None else
+                      probs * q.sum(1, keepdims=True) - q) * coef
+        else:
+            q = target if eps == 0 else target * (1 - eps) + eps / n_classes
+            if wc is not None:
+                q = q * wc
+            if ctx.needs_input_grad[0]:
+                gx = (probs * q.sum(1, keepdim=True) - q) * coef
+            if ctx.needs_input_grad[1]:
+                scale = (1 - eps) if wc is None else wc * (1 - eps)
+                gt = -(logp * scale) * coef
+        return gx, gt
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = −(y·ln x + (1 − y)·ln(1 − x)) elementwise, each log clamped at −100 (as
+    torch) so x = 0 or 1 gives a finite loss.
+    ∂ℓ/∂x = (x − y)/max(x(1 − x), 1e−12),  ∂ℓ/∂y = ln(1 − x) − ln x (clamped logs)."""
+    formula = "∂ℓ/∂x = (x − y)/(x(1 − x)),  ∂ℓ/∂y = ln(1 − x) − ln x"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        ctx.save_for_backward(x, y)
+        ctx.log_ratio = log_1mx - log_x
+        return -(y * log_x + (1 - y) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        gx = grad * (x - y) / (x * (1 - x)).clamp(min=1e-12) if need_x else None
+        gy = None
+        if need_y:
+            ratio = ctx.log_ratio
+            if is_grad_enabled():             # create_graph: make it depend on x
+                ratio = (1 - x).log() - x.log()
+            gy = grad * ratio
+        return gx, gy
+
+
+# ------------------------------------------------------------------ convolution
+def _im2col(x: np.ndarray, kernel: tuple, stride: tuple, padding: tuple) -> np.ndarray:
+    """(N, C, H, W) → (N, C·kh·kw, Ho·Wo): every receptive field as a column."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    win = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    n, c, ho, wo = win.shape[:4]
+    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+
+
+def conv_output_size(size: int, k: int, s: int, p: int) -> int:
+    """⌊(size + 2p − k)/s⌋ + 1: the number of window positions along one axis."""
+    return (size + 2 * p - k) // s + 1
+
+
+class Im2Col(Function):
+    """Unfold: z[n, (c,i,j), (h,w)] = x_padded[n, c, h·s+i, w·s+j].  Each input
+    element is copied into every window that covers it, so ∂L/∂x = Col2Im(∂L/∂z)."""
+    formula = "∂L/∂x = col2im(∂L/∂z)  (sum over the windows covering each pixel)"
+
+    @staticmethod
+    def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=(0, 0)):
+        ctx.x_shape, ctx.geometry = x.shape, (kernel, stride, padding)
+        return _im2col(x, kernel, stride, padding)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kernel, stride, padding = ctx.geometry
+        return Col2Im.apply(grad, x_shape=ctx.x_shape, kernel=kernel, stride=stride,
+                            padding=padding)
+
+
+class Col2Im(Function):
+    """Fold (the adjoint of Im2Col): every column entry is added back to the pixel it
+    came from.  Linear, so ∂L/∂cols = Im2Col(∂L/∂z)."""
+    formula = "∂L/∂cols = im2col(∂L/∂z)"
+
+    @staticmethod
+    def forward(ctx, cols, x_shape=None, kernel=(1, 1), stride=(1, 1), padding=(0, 0)):
+        ctx.geometry = (kernel, stride, padding)
+        n, c, h, w = x_shape
+        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+        ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
+        cols = cols.reshape(n, c, kh, kw, ho, wo)
+        out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), cols.dtype)
+        for i in range(kh):               # kh·kw strided adds, no loop over pixels
+            for j in range(kw):
+                out[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] += cols[:, :, i, j]
+        return out[:, :, ph:ph + h, pw:pw + w]
+
+    @staticmethod
+    def backward(ctx, grad):
+        kernel, stride, padding = ctx.geometry
+        return Im2Col.apply(grad, kernel=kernel, stride=stride, padding=padding)
+
+
+class Conv2d(Function):
+    """y[n, o] = b[o] + Σ_{c,i,j} W[o, c, i, j]·x_padded[n, c, h·s+i, w·s+j]
+    (cross-correlation, as torch), computed as W₂·im2col(x) with W₂ = W reshaped to
+    (out, C·kh·kw).  ∂L/∂W₂ = Σ_n ∂L/∂yₙ·colsₙᵀ, ∂L/∂x = col2im(W₂ᵀ·∂L/∂y),
+    ∂L/∂b = Σ_{n,h,w} ∂L/∂y."""
+    formula = "∂L/∂W = Σₙ ∂L/∂y·colsᵀ,  ∂L/∂x = col2im(Wᵀ·∂L/∂y),  ∂L/∂b = Σ ∂L/∂y"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0)):
+        n, _, h, w = x.shape
+        out_ch, _, kh, kw = weight.shape
+        cols = _im2col(x, (kh, kw), stride, padding)
+        out = np.matmul(weight.reshape(out_ch, -1), cols)          # (N, out, Ho·Wo)
+        if bias is not None:
+            out += bias[:, None]
+        ctx.geometry = ((kh, kw), stride, padding)
+        ctx.save_for_backward(x, weight, cols)
+        return out.reshape(n, out_ch, conv_output_size(h, kh, stride[0], padding[0]),
+                           conv_output_size(w, kw, stride[1], padding[1]))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, cols = ctx.saved_tensors
+        kernel, stride, padding = ctx.geometry
+        need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
+        n, out_ch = grad.shape[:2]
+        g = grad.reshape(n, out_ch, -1)                              # (N, out, Ho·Wo)
+        w2 = weight.reshape(out_ch, -1)
+        gx = gw = gb = None
+        if need_x:
+            gx = Col2Im.apply(w2.T @ g, x_shape=x.shape, kernel=kernel, stride=stride,
+                              padding=padding)
+        if need_w:
+            if is_grad_enabled():             # create_graph: cols must depend on x
+                cols = Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
+            gw = (g @ cols.transpose(1, 2)).sum(0).reshape(weight.shape)
+        if need_b:
+            gb = grad.sum((0, 2, 3))
+        return gx, gw, gb
+
+
+class MaxPool2d(Function):
+    """y[n, c, h, w] = max of x over the window at (h·s, w·s) (padding counts as −∞).
+    ∂y/∂x = 1 at the window's maximum (the first one on ties) and 0 elsewhere, so
+    the gradient is scattered back to the winners (summed where windows overlap)."""
+    formula = "∂y/∂x = [x is the maximum of its window]"
+
+    @staticmethod
+    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+        xp = x
+        if ph or pw:
+            xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+        ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
+        # arg: flat offset (in the unpadded input) of each window's winner from the
+        # window's top-left corner; out: the running maximum
+        out = arg = None
+        for i in range(kh):               # kh·kw strided compares, no loop over pixels
+            for j in range(kw):
+                v = xp[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
+                if out is None:
+                    out, arg = v.copy(), np.zeros(v.shape, np.intp)
+                else:
+                    better = v > out      # strict: the first maximum wins ties
+                    np.maximum(out, v, out=out)
+                    np.putmask(arg, better, i * w + j)
+        corner = ((np.arange(n * c).reshape(n, c, 1, 1) * h + np.arange(ho)[:, None] * sh - ph)
+                  * w + np.arange(wo) * sw - pw)
+        arg += corner
+        ctx.pos = arg.ravel()
+        ctx.x_shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        size = int(np.prod(ctx.x_shape))
+        dx = IndexScatter.apply(grad.reshape(-1), shape=(size,), index=ctx.pos)
+        return dx.reshape(ctx.x_shape)
+
+
+__all__ = ["Linear", "CrossEntropy", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",
+           "MaxPool2d"]

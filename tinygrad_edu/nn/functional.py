@@ -1,0 +1,413 @@
+"""``nn.functional``: the layers and losses as plain functions (``F.relu``,
+``F.cross_entropy``, ...), with torch.nn.functional's names and arguments.
+
+The modules in ``nn`` call these; these check their inputs and then call Tensor
+methods or a fused ``Function`` from ``tinygrad_edu.functions.nn``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import functions as _fn
+from .. import random as _random
+from ..autograd import no_grad
+from ..tensor import Tensor, where
+
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
+           "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
+           "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss"]
+
+
+# ------------------------------------------------------------------ activations
+def relu(input: Tensor) -> Tensor:
+    """max(0, x)."""
+    return input.relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x if x > 0 else negative_slope·x."""
+    return input.leaky_relu(negative_slope)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1/(1 + e⁻ˣ)."""
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x) (exact); ``approximate='tanh'``: ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+    if approximate == "none":
+        return input.gelu()
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
+        return input * 0.5 * (inner.tanh() + 1)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """ln(1 + e^(βx))/β."""
+    return input.softplus(beta, threshold)
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """e^(xᵢ)/Σⱼ e^(xⱼ) along ``dim``."""
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """xᵢ − logsumexp(x) along ``dim``."""
+    return input.log_softmax(dim)
+
+
+# ------------------------------------------------------------------ layers
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x·Wᵀ + b, W of shape (out_features, in_features); one fused node."""
+    if input.shape[-1:] != weight.shape[1:]:
+        raise ValueError(f"linear: input of shape {input.shape} has "
+                         f"{input.shape[-1] if input.ndim else 0} features, but the weight "
+                         f"of shape {weight.shape} expects in_features={weight.shape[1]}")
+    return _fn.Linear.apply(input, weight, bias)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """In training, zero each element with probability p and scale the rest by
+    1/(1−p) (so the expectation is unchanged); identity otherwise."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
+    if not training or p == 0:
+        return input
+    keep = _random.rng().random(input.shape) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1 - p)
+    return input * (keep * scale).astype(input.dtype)
+
+
+def _pair(v: int | tuple, name: str) -> tuple[int, int]:
+    pair = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+    if len(pair) != 2 or any(int(x) != x for x in pair):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _as_batched_image(op: str, input: Tensor) -> tuple[Tensor, bool]:
+    if input.ndim == 3:
+        return input.unsqueeze(0), True
+    if input.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), "
+                         f"got shape {input.shape}")
+    return input, False
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+           stride: int | tuple = 1, padding: int | tuple = 0) -> Tensor:
+    """2-D cross-correlation: y[n,o,h,w] = b[o] + Σ W[o,c,i,j]·x[n,c,h·s+i−p,w·s+j−p]
+    (im2col + one matmul, fused)."""
+    stride, padding = _pair(stride, "conv2d: stride"), _pair(padding, "conv2d: padding")
+    if min(stride) < 1 or min(padding) < 0:
+        raise ValueError(f"conv2d: stride must be ≥ 1 and padding ≥ 0, got stride={stride}, "
+                         f"padding={padding}")
+    x, unbatched = _as_batched_image("conv2d", input)
+    if weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError(f"conv2d: input of shape {input.shape} has {x.shape[1]} channels, "
+                         f"but the weight of shape {weight.shape} expects "
+                         f"{weight.shape[1] if weight.ndim == 4 else '?'} (weight must be "
+                         f"(out_channels, in_channels, kh, kw))")
+    for size, k, p, axis in zip(x.shape[2:], weight.shape[2:], padding, "HW"):
+        if size + 2 * p < k:
+            raise ValueError(f"conv2d: kernel size {k} is larger than the padded input "
+                             f"({size} + 2·{p}) along {axis} (input shape {input.shape})")
+    out = _fn.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0) -> Tensor:
+    """The maximum over each kernel_size window (stride defaults to kernel_size;
+    padding counts as −∞)."""
+    kernel = _pair(kernel_size, "max_pool2d: kernel_size")
+    stride = kernel if stride is None else _pair(stride, "max_pool2d: stride")
+    padding = _pair(padding, "max_pool2d: padding")
+    if min(kernel) < 1 or min(stride) < 1:
+        raise ValueError(f"max_pool2d: kernel_size and stride must be ≥ 1, got "
+                         f"{kernel} and {stride}")
+    if any(p < 0 or 2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(f"max_pool2d: padding must be between 0 and half the kernel "
+                         f"size, got padding={padding} for kernel_size={kernel}")
+    x, unbatched = _as_batched_image("max_pool2d", input)
+    for size, k, p, axis in zip(x.shape[2:], kernel, padding, "HW"):
+        if size + 2 * p < k:
+            raise ValueError(f"max_pool2d: kernel size {k} is larger than the padded input "
+                             f"({size} + 2·{p}) along {axis} (input shape {input.shape})")
+    out = _fn.MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
+    return out.squeeze(0) if unbatched else out
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """y = (x − μ)/√(σ² + ε)·γ + β per channel (dimension 1). In training μ, σ² are the
+    batch's (biased) statistics and the running ones move towards them:
+    r ← (1 − momentum)·r + momentum·batch (the running variance uses the unbiased
+    estimate); otherwise the running statistics are used."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got "
+                         f"shape {input.shape}")
+    channels = input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.shape != (channels,):
+            raise ValueError(f"batch_norm: {name} has shape {t.shape} but the input of "
+                             f"shape {input.shape} has {channels} channels")
+    dims = (0,) if input.ndim == 2 else (0, 2)
+    cshape = (1, channels) + (1,) * (input.ndim - 2)
+    if training or running_mean is None:
+        count = input.numel() // channels
+        if training and count < 2:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {input.shape}")
+        mean = input.mean(dims, keepdim=True)
+        centred = input - mean
+        var = (centred * centred).mean(dims, keepdim=True)
+        if training and running_mean is not None:
+            with no_grad():
+                running_mean.data = ((1 - momentum) * running_mean.data +
+                                     momentum * mean.data.reshape(-1)).astype(running_mean.dtype)
+                unbiased = var.data.reshape(-1) * (count / (count - 1))
+                running_var.data = ((1 - momentum) * running_var.data +
+                                    momentum * unbiased).astype(running_var.dtype)
+    else:
+        centred = input - running_mean.data.reshape(cshape).astype(input.dtype)
+        var = Tensor._make(running_var.data.reshape(cshape).astype(input.dtype), False, None)
+    out = centred / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(cshape)
+    if bias is not None:
+        out = out + bias.reshape(cshape)
+    return out
+
+
+def embedding(input: Tensor | np.ndarray, weight: Tensor,
+              padding_idx: int | None = None) -> Tensor:
+    """Row lookup: y[...] = weight[input[...]]; the gradient is added back to the
+    rows used (never to ``padding_idx``'s row)."""
+    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    rows = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        bad = idx[(idx < 0) | (idx >= rows)].ravel()[0]
+        raise IndexError(f"embedding: index {bad} is out of range for a table of "
+                         f"{rows} rows (weight shape {weight.shape})")
+    out = weight[idx]
+    if padding_idx is not None:
+        pad = np.expand_dims(idx == padding_idx % rows, -1)
+        out = where(pad, weight.detach()[idx], out)
+    return out
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices → int64 one-hot vectors along a new last dimension."""
+    idx = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got dtype {idx.dtype}")
+    n = int(idx.max()) + 1 if num_classes < 0 else num_classes
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"one_hot: class values must be in [0, {n}), got "
+                         f"[{idx.min()}, {idx.max()}]")
+    return Tensor(np.eye(n, dtype=np.int64)[idx])
+
+
+# ------------------------------------------------------------------ losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+
+
+def _as_tensor(x: Any, like: Tensor) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    arr = np.asarray(x)
+    return Tensor(arr.astype(like.dtype) if arr.dtype.kind == "f" else arr)
+
+
+def _check_same_shape(op: str, input: Tensor, target: Tensor) -> None:
+    if input.shape != target.shape:
+        warnings.warn(f"{op}: target shape {target.shape} differs from input shape "
+                      f"{input.shape}; they will be broadcast, which is rarely intended",
+                      stacklevel=3)
+
+
+def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> np.ndarray:
+    """Validate class-index targets for input (N, C, d₁, …): integers of shape
+    (N, d₁, …) in [0, C) (or equal to ignore_index)."""
+    t = target.data
+    expected = input.shape[:1] + input.shape[2:]
+    if t.dtype.kind == "f":
+        raise TypeError(f"{op}: a float target of shape {t.shape} is taken as class "
+                        f"probabilities and must have the input's shape {input.shape}; "
+                        f"if it holds class indices, convert it with .long()")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype}")
+    if t.shape != expected:
+        raise ValueError(f"{op}: class-index target of shape {t.shape} does not fit input "
+                         f"of shape {input.shape}; expected target shape {expected}")
+    if t.size and (t.min() < 0 or t.max() >= input.shape[1]):
+        bad = ((t < 0) | (t >= input.shape[1])) & (t != ignore_index)
+        if bad.any():
+            raise IndexError(f"{op}: target class {t[bad].ravel()[0]} is out of range for "
+                             f"{input.shape[1]} classes (valid: 0 … {input.shape[1] - 1})")
+    return t
+
+
+def _class_dim_first(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, bool]:
+    """Unbatched (C,) input with a 0-d target becomes a batch of one."""
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
+    if input.ndim == 1:
+        return input.unsqueeze(0), target.reshape((1,) + target.shape), True
+    return input, target, False
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """−Σ_c q_c·log softmax(x)_c over the class dimension 1, fused and stable for any
+    logits. ``target``: class indices (integers, shape (N, d₁, …)) or class
+    probabilities (floats, the input's shape). ``weight``: per-class weights;
+    ``label_smoothing`` ε mixes the target with the uniform distribution."""
+    _check_reduction("cross_entropy", reduction)
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    target = _as_tensor(target, input)
+    x, t, unbatched = _class_dim_first("cross_entropy", input, target)
+    ignored = None
+    if t.dtype.kind == "f" and t.shape == x.shape:
+        t = t.to(x.dtype)
+    else:
+        _class_target("cross_entropy", x, t, ignore_index)
+        if t.data.size and t.data.min() <= ignore_index <= t.data.max() and \
+                (t.data == ignore_index).any():
+            ignored = ignore_index
+    w = None
+    if weight is not None:
+        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        if w.shape != (x.shape[1],):
+            raise ValueError(f"cross_entropy: weight of shape {w.shape} must have one "
+                             f"entry per class ({x.shape[1]},)")
+    out = _fn.CrossEntropy.apply(x, t, weight=w, reduction=reduction,
+                                 ignore_index=ignored, label_smoothing=label_smoothing)
+    return out.squeeze(0) if unbatched and reduction == "none" else out
+
+
+def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None,
+             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """−w[yᵢ]·x[i, yᵢ] for log-probabilities x (class dimension 1); the mean divides
+    by Σ w[yᵢ] over the non-ignored targets."""
+    _check_reduction("nll_loss", reduction)
+    x, t, unbatched = _class_dim_first("nll_loss", input, _as_tensor(target, input))
+    idx = _class_target("nll_loss", x, t, ignore_index)
+    valid = idx != ignore_index
+    idx = np.where(valid, idx, 0)
+    w = np.ones(x.shape[1], x.dtype) if weight is None else \
+        np.asarray(weight.data if isinstance(weight, Tensor) else weight, x.dtype)
+    wt = w[idx] * valid
+    # move the class dimension last, then pick one entry per row
+    rows = x.permute(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
+    picked = rows[np.arange(rows.shape[0]), idx.ravel()].reshape(idx.shape)
+    loss = -(picked * wt.astype(x.dtype))
+    if reduction == "mean":
+        return loss.sum() / wt.sum()
+    if unbatched and reduction == "none":
+        loss = loss.squeeze(0)
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(x − y)²."""
+    _check_reduction("mse_loss", reduction)
+    target = _as_tensor(target, input)
+    _check_same_shape("mse_loss", input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|x − y|."""
+    _check_reduction("l1_loss", reduction)
+    target = _as_tensor(target, input)
+    _check_same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """½d² where |d| < δ, else δ(|d| − ½δ), with d = x − y (quadratic near 0, linear
+    in the tails)."""
+    _check_reduction("huber_loss", reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    target = _as_tensor(target, input)
+    _check_same_shape("huber_loss", input, target)
+    diff = input - target
+    small = diff.abs().data < delta
+    loss = where(small, diff * diff * 0.5, (diff.abs() - 0.5 * delta) * delta)
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """−w·(y·ln x + (1 − y)·ln(1 − x)) for probabilities x; each log is clamped at
+    −100 as in torch, so x = 0 or 1 gives a finite loss."""
+    _check_reduction("binary_cross_entropy", reduction)
+    target = _as_tensor(target, input)
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy: target shape {target.shape} must equal "
+                         f"input shape {input.shape}")
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of the input must be "
+                         "probabilities in [0, 1] (did you mean "
+                         "binary_cross_entropy_with_logits?)")
+    loss = _fn.BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any,
+                                     weight: Tensor | None = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """BCE of σ(x), computed stably from logits: (1 − y)·x + (1 + (p − 1)·y)·softplus(−x)
+    (= softplus(x) − x·y when pos_weight p = 1)."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    target = _as_tensor(target, input)
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target shape {target.shape} "
+                         f"must equal input shape {input.shape}")
+    if pos_weight is None:
+        loss = input.softplus() - input * target
+    else:
+        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * (-input).softplus()
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
