@@ -214,6 +214,11 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """Jupyter shows the repr and, for a computed tensor, the graph behind it."""
+        from .viz.graph import tensor_mimebundle
+        return tensor_mimebundle(self)
+
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
                  create_graph: bool = False) -> None:

@@ -1,1 +1,14 @@
-"""tinygrad_edu.viz (being written)."""
+"""tinygrad_edu.viz: see the computation graph and the chain rule.
+
+``draw_graph`` / ``render`` draw the DAG with values, gradients and local
+derivatives; ``explain`` writes the chain rule out for one parameter;
+``backward_steps`` makes a step-by-step slide show of the backward pass;
+``check_graph`` checks every op's backward numerically and marks wrong ones red.
+"""
+from .check import GraphCheck, NodeCheck, check_graph
+from .explain import ChainRule, chain_rule, explain
+from .graph import GraphView, GraphvizNotFound, draw_graph, render
+from .steps import backward_steps
+
+__all__ = ["draw_graph", "render", "explain", "chain_rule", "backward_steps", "check_graph",
+           "GraphView", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck"]
