@@ -1,1 +1,10 @@
-"""tinygrad_edu.data (being written)."""
+"""Data: ``TensorDataset``, ``DataLoader``, built-in data sets and an MNIST reader."""
+from .dataset import Dataset, TensorDataset, standardize, train_test_split
+from .loader import DataLoader
+from .datasets import (FUNCTIONS, GATES, function_samples, load_digits, logic_gate,
+                       logo_image, painting_data, piecewise, spirals)
+from .mnist import load_mnist, read_idx
+
+__all__ = ["Dataset", "TensorDataset", "train_test_split", "standardize", "DataLoader", "FUNCTIONS",
+           "GATES", "function_samples", "load_digits", "logic_gate", "logo_image",
+           "painting_data", "piecewise", "spirals", "load_mnist", "read_idx"]

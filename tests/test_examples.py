@@ -1,0 +1,171 @@
+"""Every example in examples/ runs with --quick and prints the numbers it should."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from test_data import _idx_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def run_example(name, tmp_path, *extra):
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "MNIST_DIR": str(tmp_path / "no-mnist-here")}
+    r = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--quick", "--out",
+                        str(tmp_path), *extra], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "Warning" not in r.stderr, r.stderr
+    for line in r.stdout.splitlines():        # every picture it names exists
+        if line.startswith("saved "):
+            assert Path(line[6:]).stat().st_size > 1000, line
+    return r.stdout
+
+
+def numbers(pattern, text):
+    return [float(m) for m in re.findall(pattern, text)]
+
+
+def test_every_example_is_tested():
+    scripts = {p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_")}
+    tested = {name[5:] for name in globals() if name.startswith("test_")} | {"mnist"}
+    assert scripts <= tested, scripts - tested
+
+
+def test_three_layer_forward(tmp_path):
+    out = run_example("three_layer_forward", tmp_path)
+    assert "output y = [0.3168, 0.6963]" in out
+
+
+def test_perceptron_gates(tmp_path):
+    out = run_example("perceptron_gates", tmp_path)
+    tables = {"AND": "0001", "NAND": "1110", "OR": "0111", "XOR stacked": "0110",
+              "XOR learned": "0110"}
+    for gate, expected in tables.items():
+        rows = re.findall(rf"^{gate} +(\d) (\d) -> (\d)", out, re.M)
+        assert [r[:2] for r in rows] == [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1")]
+        assert "".join(r[2] for r in rows) == expected, gate
+    assert "accuracy 100%" in out
+    assert (tmp_path / "perceptron_xor.png").exists()
+
+
+def test_activations(tmp_path):
+    out = run_example("activations", tmp_path)
+    rows = re.findall(r"^(\w+) +(-?[\d.]+) +(-?[\d.]+) +(-?[\d.]+) +(-?[\d.]+)$", out, re.M)
+    assert {r[0] for r in rows} == {"step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"}
+    for name, x, fx, autograd, closed in rows:
+        assert float(autograd) == pytest.approx(float(closed), abs=1e-4), name
+    sig = [r for r in rows if r[0] == "sigmoid" and r[1] == "0.5"][0]
+    assert float(sig[3]) == pytest.approx(0.2350, abs=1e-4)      # σ(½)(1 − σ(½))
+    assert "without the guard: tensor([nan, nan, nan])" in out
+    assert out.count("tensor([0.0900, 0.2447, 0.6652])") == 2
+
+
+def test_numerical_vs_autograd(tmp_path):
+    out = run_example("numerical_vs_autograd", tmp_path)
+    diffs = numbers(r"max \|numerical - autograd\| = ([\d.e+-]+)", out)
+    assert len(diffs) == 4 and max(diffs) < 1e-7
+    assert re.search(r"autograd is \d+x faster", out)
+
+
+def test_exam_scores(tmp_path):
+    out = run_example("exam_scores", tmp_path)
+    mse = numbers(r"reached MSE ([\d.e+-]+) <", out)[0]
+    assert mse < 1e-4
+    fitted = numbers(r"network says ([\d.]+)", out)
+    np.testing.assert_allclose(fitted, [92, 86, 89], atol=3)
+    pred = numbers(r"study 8 h .*: score ([\d.]+)", out)[0]
+    assert 85 < pred < 100
+
+
+def test_single_neuron(tmp_path):
+    out = run_example("single_neuron", tmp_path)
+    assert numbers(r"\[1, 0, 0\] -> ([\d.]+)", out)[0] > 0.95
+    values = [float(v) for v in re.search(r"training outputs: \[(.*)\]", out)[1].split(",")]
+    assert np.all(np.round(values) == [0, 1, 1, 0])
+
+
+def test_gender_network(tmp_path):
+    out = run_example("gender_network", tmp_path)
+    p = dict(re.findall(r"^(\w+) +P\(female\) = ([\d.]+)", out, re.M))
+    assert float(p["Emily"]) > 0.8 and float(p["Frank"]) < 0.2
+    assert float(p["Alice"]) > 0.5 > float(p["Bob"])
+    losses = numbers(r"loss ([\d.]+)", out)
+    assert losses[-1] < losses[0] / 10
+
+
+@pytest.mark.slow
+def test_function_approximation(tmp_path):
+    out = run_example("function_approximation", tmp_path)
+    mse = {(f, a, i): float(m) for f, a, i, m in
+           re.findall(r"^(\w+) +(ReLU|tanh) +(Glorot|He) +([\d.]+)$", out, re.M)}
+    assert len(mse) == 12
+    assert max(v for k, v in mse.items() if k[0] == "linear") < 0.01
+    assert max(v for k, v in mse.items() if k[0] == "sin") < 0.05
+    for name in ("linear", "sin", "piecewise"):
+        assert (tmp_path / f"function_approximation_{name}.png").exists()
+
+
+@pytest.mark.slow
+def test_painting(tmp_path):
+    out = run_example("painting", tmp_path)
+    first, last = map(float, re.search(r"regression \(RGB\): MSE ([\d.]+) -> ([\d.]+)",
+                                       out).groups())
+    assert last < first / 2
+    assert numbers(r"pixel accuracy ([\d.]+)%", out)[0] > 75
+    assert (tmp_path / "painting.png").exists()
+
+
+@pytest.mark.slow
+def test_digits(tmp_path):
+    out = run_example("digits", tmp_path)
+    assert numbers(r"MLP 64-128-10: test accuracy ([\d.]+)%", out)[0] >= 97.0
+    assert numbers(r"CNN .*: test accuracy ([\d.]+)%", out)[0] > 80.0
+
+
+@pytest.mark.slow
+def test_saliency(tmp_path):
+    out = run_example("saliency", tmp_path)
+    pairs = re.findall(r"\|grad\| ([\d.]+), finite difference ([\d.]+)", out)
+    assert len(pairs) == 3
+    for grad, fd in pairs:
+        assert float(grad) == pytest.approx(float(fd), abs=2e-3)
+    assert numbers(r"MLP test accuracy ([\d.]+)%", out)[0] >= 97.0
+
+
+def test_hopfield(tmp_path):
+    out = run_example("hopfield", tmp_path)
+    recalled = re.findall(r"^(\w): .* recalled (\d+)% of the pixels", out, re.M)
+    assert [r[0] for r in recalled] == ["T", "L", "X", "O"]
+    assert all(r[1] == "100" for r in recalled)
+    for before, after in re.findall(r"energy (-?[\d.]+) -> (-?[\d.]+)", out):
+        assert float(after) < float(before)
+
+
+def test_mnist_skips_without_files(tmp_path):
+    out = run_example("mnist", tmp_path)
+    assert out.startswith("skipping the MNIST example") and "--data FOLDER" in out
+
+
+def test_mnist_trains_on_idx_files(tmp_path):
+    """Synthetic IDX files in the MNIST layout: the label is the row of a bright bar."""
+    rng = np.random.default_rng(0)
+    data = tmp_path / "mnist"
+    data.mkdir()
+    for split, n in (("train", 600), ("t10k", 200)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+        for k, lab in enumerate(labels):
+            images[k, 2 + 2 * lab: 4 + 2 * lab, 4:24] = 255
+        (data / f"{split}-images-idx3-ubyte").write_bytes(_idx_bytes(images))
+        (data / f"{split}-labels-idx1-ubyte").write_bytes(_idx_bytes(labels))
+    out = run_example("mnist", tmp_path, "--data", str(data))
+    assert "MNIST: 600 training and 200 test images" in out
+    assert numbers(r"test accuracy ([\d.]+)%", out)[0] > 90
+    assert (tmp_path / "mnist_history.png").exists()

@@ -1,0 +1,300 @@
+"""The ``tinygrad-edu`` command (also ``python -m tinygrad_edu``).
+
+    tinygrad-edu demo                                   # train on digits, save pictures
+    tinygrad-edu graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 --out g.svg
+    tinygrad-edu explain "tanh(x*w + b)" --wrt w --set x=2 --set w=-3 --set b=6.88
+
+Expressions are parsed with Python's ``ast`` module and a whitelist of node
+types; nothing is ever passed to ``eval``.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .tensor import Tensor
+from .viz import GraphvizNotFound
+
+__all__ = ["main", "parse_expression", "ExpressionError", "FUNCTIONS"]
+
+FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu")
+_BINARY = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__",
+           ast.Div: "__truediv__", ast.Pow: "__pow__"}
+_MAX_LENGTH = 1000
+
+
+class ExpressionError(ValueError):
+    """A bad expression for ``graph``/``explain``: the message is one line."""
+
+
+def _apply_binary(op: str, a: Any, b: Any) -> Any:
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(float(a))       # two constants: compute them as a tensor too
+    if isinstance(a, Tensor):
+        return getattr(a, op)(b)
+    return getattr(b, "__r" + op[2:])(a)
+
+
+def parse_expression(source: str, variables: dict[str, Tensor]) -> Any:
+    """Evaluate a scalar expression over ``variables`` by walking its syntax tree.
+
+    Allowed: numbers, variable names, ``+ - * / **``, unary ``-``/``+``, and calls
+    of ``exp log sin cos tanh sigmoid relu`` with one argument. Anything else
+    raises :class:`ExpressionError`.
+    """
+    if len(source) > _MAX_LENGTH:
+        raise ExpressionError(f"expression too long ({len(source)} characters, at most "
+                              f"{_MAX_LENGTH})")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse {source!r}: {exc.msg}") from None
+    allowed = "use numbers, names, + - * / ** and " + " ".join(FUNCTIONS)
+
+    def visit(node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+                return float(node.value)
+            raise ExpressionError(f"{node.value!r} is not a number; {allowed}")
+        if isinstance(node, ast.Name):
+            if node.id not in variables:
+                hint = (f"{node.id} is a function: call it like {node.id}(x)"
+                        if node.id in FUNCTIONS else f"give its value with --set {node.id}=VALUE")
+                raise ExpressionError(f"unknown name {node.id!r}: {hint}")
+            return variables[node.id]
+        if isinstance(node, ast.BinOp):
+            op = _BINARY.get(type(node.op))
+            if op is None:
+                hint = "; use ** for powers" if isinstance(node.op, ast.BitXor) else ""
+                raise ExpressionError(f"operator {ast.unparse(node)!r} is not allowed{hint}; "
+                                      f"{allowed}")
+            return _apply_binary(op, visit(node.left), visit(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = visit(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in FUNCTIONS:
+                raise ExpressionError(f"unknown function {ast.unparse(node.func)!r}; "
+                                      f"allowed: {', '.join(FUNCTIONS)}")
+            if len(node.args) != 1 or node.keywords:
+                raise ExpressionError(f"{name}() takes exactly one argument, got "
+                                      f"{ast.unparse(node)!r}")
+            arg = visit(node.args[0])
+            return getattr(arg if isinstance(arg, Tensor) else Tensor(arg), name)()
+        raise ExpressionError(f"{ast.unparse(node)!r} is not allowed; {allowed}")
+
+    try:
+        with np.errstate(all="ignore"):
+            return visit(tree.body)
+    except RecursionError:
+        raise ExpressionError("expression nested too deeply") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _assignment(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number (in {text!r})") \
+            from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"{text!r}: the value must be finite")
+    return name, number
+
+
+def _build(args: argparse.Namespace) -> tuple[Tensor, dict[str, Tensor]]:
+    """Parse ``args.expr`` with the ``--set`` values, check it, and backpropagate."""
+    variables = {name: Tensor(value, requires_grad=True, name=name)
+                 for name, value in args.set}
+    root = parse_expression(args.expr, variables)
+    if not isinstance(root, Tensor) or root.grad_fn is None:
+        raise ExpressionError(f"{args.expr!r} applies no operation to a variable: there "
+                              f"is nothing to differentiate")
+    if not np.isfinite(root.data).all():
+        raise ExpressionError(f"{args.expr!r} evaluates to {root.item()} at the given values")
+    root.name = root.name or "out"
+    root.backward()
+    return root, variables
+
+
+def _print_values(root: Tensor, variables: dict[str, Tensor]) -> None:
+    print(f"{root.name} = {root.item():.6g}")
+    for name, v in variables.items():
+        g = "none (not used)" if v.grad is None else f"{v.grad.item():.6g}"
+        print(f"d{root.name}/d{name} = {g}")
+
+
+def _cmd_graph(args: argparse.Namespace) -> int:
+    from . import viz
+    out = Path(args.out)
+    fmt = out.suffix.lstrip(".").lower() or "svg"
+    if fmt not in ("svg", "png", "pdf", "dot"):
+        raise ExpressionError(f"--out {out}: unsupported format {fmt!r} (use .svg, .png, "
+                              f".pdf or .dot)")
+    root, variables = _build(args)
+    _print_values(root, variables)
+    if out.parent != Path():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"graph written to {viz.render(root, out, format=fmt)}")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from . import viz
+    root, variables = _build(args)
+    if args.wrt not in variables:
+        raise ExpressionError(f"--wrt {args.wrt}: not a variable; give its value with "
+                              f"--set {args.wrt}=VALUE")
+    if variables[args.wrt].grad is None:
+        raise ExpressionError(f"--wrt {args.wrt}: {args.wrt} does not appear in "
+                              f"{args.expr!r}")
+    print(viz.explain(root, variables[args.wrt]))
+    return 0
+
+
+def run_demo(out: Path, epochs: int | None = None, quick: bool = False,
+             progress: bool = True) -> dict[str, list[float]]:
+    """Train a 64-128-10 MLP on the 8×8 digits (Adam, cross-entropy), print the test
+    accuracy, and write ``loss_curve.png``, ``training_step.svg`` (the graph of one
+    training step, one box per layer) and ``chain_rule.txt`` into ``out``."""
+    from . import nn, optim, viz
+    from .autograd import no_grad
+    from .data import DataLoader, TensorDataset, load_digits, standardize, train_test_split
+    from .random import manual_seed
+    from .train import fit, plot_history
+
+    epochs = epochs if epochs is not None else (3 if quick else 20)
+    out.mkdir(parents=True, exist_ok=True)
+    manual_seed(0)
+    x, y = load_digits()
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, seed=0)
+    x_train, x_test = standardize(x_train, x_test, eps=0.1)   # 0.1: pixels live in [0, 1]
+    print(f"digits: {len(x_train)} training and {len(x_test)} test images of 8x8 pixels")
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = optim.Adam(model.parameters(), lr=3e-3)
+    train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True,
+                              seed=0)
+    test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=len(x_test))
+    print(f"model: {model}".replace("\n", "\n  "))
+    start = time.perf_counter()
+    history = fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=test_loader,
+                  progress=progress)
+    seconds = time.perf_counter() - start
+    print(f"trained {epochs} epochs in {seconds:.1f} s: training loss "
+          f"{history['loss'][0]:.4f} -> {history['loss'][-1]:.4f}")
+    print(f"test accuracy: {history['val_accuracy'][-1]:.2%} ({len(x_test)} digits)")
+
+    curve = plot_history(history, out / "loss_curve.png", title="MLP on 8x8 digits")
+    # one training step on the four hardest test digits (largest loss, so the
+    # gradients are not all ~0): forward and loss; the graph shows backward too
+    with no_grad():
+        hardest = nn.functional.cross_entropy(model(x_test), y_test, reduction="none")
+    idx = np.argsort(-hardest.numpy(), kind="stable")[:4]
+    digits = x_test[idx]
+    digits.name = "x"
+    model.zero_grad()
+    loss = loss_fn(model(digits), y_test[idx])
+    loss.name = "loss"
+    loss.backward()
+    graph = viz.render(loss, out / "training_step.svg", format="svg", collapse_modules=True)
+    # a first-layer weight: from the brightest pixel of the hardest digit to the
+    # hidden unit that pixel drives most
+    col = int(digits[0].argmax().item())
+    row = int((model[0].weight[:, col] * digits[0, col]).argmax().item())
+    text = viz.explain(loss, model[0].weight, index=(row, col))
+    (out / "chain_rule.txt").write_text(text + "\n", encoding="utf-8")
+    print(f"\nthe chain rule for one weight, 0.weight[{row}, {col}] (pixel {col} -> "
+          f"hidden unit {row}), for the loss on the four hardest test digits:\n")
+    print(text)
+    print(f"\nwrote {curve}\nwrote {graph}\nwrote {out / 'chain_rule.txt'}")
+    return history
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    run_demo(Path(args.out), epochs=args.epochs, quick=args.quick,
+             progress=not args.no_progress)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinygrad-edu",
+        description="tinygrad_edu: reverse-mode autodiff on NumPy with graphs you can see.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo", help="train an MLP on the built-in digits and save its pictures",
+        description="Train a 64-128-10 MLP on scikit-learn's 8x8 digits, print the test "
+                    "accuracy, and write the loss curve (PNG), the graph of one training "
+                    "step (SVG) and the chain rule for one weight (text) into --out.")
+    demo.add_argument("--epochs", type=_positive_int, default=None,
+                      help="training epochs (default 20, or 3 with --quick)")
+    demo.add_argument("--quick", action="store_true", help="a few-second smoke run")
+    demo.add_argument("--out", default="demo_output", help="output folder "
+                      "(default: ./demo_output)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.set_defaults(func=_cmd_demo)
+
+    expr_help = ("a scalar expression with + - * / **, unary -, numbers, names and "
+                 + " ".join(FUNCTIONS) + ", e.g. 'tanh(x*w + b)'")
+    set_help = "the value of a variable, e.g. --set w=-3 (repeat for each variable)"
+    graph = sub.add_parser(
+        "graph", help="draw the computation graph of an expression, with gradients",
+        description="Build the graph of EXPR, backpropagate, and render it with values, "
+                    "gradients and local derivatives.")
+    graph.add_argument("expr", metavar="EXPR", help=expr_help)
+    graph.add_argument("--set", type=_assignment, action="append", default=[],
+                       metavar="NAME=VALUE", help=set_help)
+    graph.add_argument("--out", default="graph.svg",
+                       help="output file; the suffix picks the format: .svg (default "
+                            "graph.svg), .png, .pdf or .dot")
+    graph.set_defaults(func=_cmd_graph)
+
+    explain = sub.add_parser(
+        "explain", help="print the chain rule for d EXPR / d VARIABLE",
+        description="Write out every path from the variable to EXPR with its local "
+                    "derivatives, their products and sum, and compare with autograd.")
+    explain.add_argument("expr", metavar="EXPR", help=expr_help)
+    explain.add_argument("--wrt", required=True, metavar="NAME",
+                         help="the variable to differentiate with respect to")
+    explain.add_argument("--set", type=_assignment, action="append", default=[],
+                         metavar="NAME=VALUE", help=set_help)
+    explain.set_defaults(func=_cmd_explain)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code: 0 ok, 2 bad usage or a bad
+    expression, 1 a missing optional dependency (scikit-learn, matplotlib, Graphviz)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ExpressionError as exc:
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (ImportError, GraphvizNotFound) as exc:
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return 1
