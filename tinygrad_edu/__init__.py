@@ -16,7 +16,8 @@ from .autograd import (Function, detect_anomaly, enable_grad, grad, is_grad_enab
 from .functions import Cat, Stack
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
-from . import data, nn, optim, viz  # noqa: E402
+from . import data, nn, optim, train, viz  # noqa: E402
+from .train import fit, plot_history  # noqa: E402
 from .serialization import *  # noqa: F401,F403,E402
 
 float32, float64, int64, int32, bool_ = np.float32, np.float64, np.int64, np.int32, np.bool_

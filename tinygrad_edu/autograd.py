@@ -136,23 +136,17 @@ class Function:
                 f"{self.name()}): its saved tensors were freed after the first "
                 f"backward. Pass retain_graph=True to the first backward() if you "
                 f"need to call it again.")
+        graph = {id(t.data): t for t in self.inputs if isinstance(t, Tensor)}
         out = self._out()
+        if out is not None:
+            graph[id(out.data)] = out
         result = []
         for arr in saved:
-            t = None
             if isinstance(arr, np.ndarray):
-                for inp in self.inputs:
-                    if isinstance(inp, Tensor) and inp.data is arr:
-                        t = inp
-                        break
-                else:
-                    if out is not None and out.data is arr:
-                        t = out
-                if t is None:
-                    t = Tensor._make(arr, False, None)
+                t = graph.get(id(arr))      # the graph's own Tensor holding this array
+                result.append(Tensor._make(arr, False, None) if t is None else t)
             else:
-                t = arr  # Python values (shapes, dims) pass through
-            result.append(t)
+                result.append(arr)          # Python values (shapes, dims) pass through
         return tuple(result)
 
     @classmethod
@@ -168,19 +162,19 @@ class Function:
         """Run ``forward`` on the arrays of ``args`` and record the node if needed."""
         ctx = cls.__new__(cls)
         arrays = []
-        needs = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                needs.append(a.requires_grad)
-                record = record or a.requires_grad
+                if a.requires_grad:
+                    record = True
             else:
                 arrays.append(a)
-                needs.append(False)
-        record = record and _state["grad"]
-        if record:
-            ctx.needs_input_grad = tuple(needs)
+        if record and _state["grad"]:
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad
+                                          for a in args])
+        else:
+            record = False
         try:
             data = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as exc:

@@ -137,6 +137,33 @@ class CrossEntropy(Function):
         return gx, gt
 
 
+class MSE(Function):
+    """ℓ = (x − y)², reduced by mean, sum or not at all.
+    ∂ℓ/∂x = 2(x − y)·(1/N for the mean),  ∂ℓ/∂y = −∂ℓ/∂x."""
+    formula = "∂ℓ/∂x = 2(x − y)/N,  ∂ℓ/∂y = −2(x − y)/N"
+
+    @staticmethod
+    def forward(ctx, x, y, reduction="mean"):
+        diff = x - y
+        ctx.reduction = reduction
+        ctx.save_for_backward(x, y, diff)
+        sq = diff * diff
+        if reduction == "none":
+            return sq
+        total = sq.sum(dtype=sq.dtype)
+        return total / sq.dtype.type(sq.size) if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, diff = ctx.saved_tensors
+        if is_grad_enabled():                 # create_graph: make it depend on x and y
+            diff = x - y
+        scale = 2 / diff.numel() if ctx.reduction == "mean" else 2
+        gx = grad * (diff * scale)
+        need_x, need_y = ctx.needs_input_grad
+        return (gx if need_x else None), (-gx if need_y else None)
+
+
 class BinaryCrossEntropy(Function):
     """ℓ = −(y·ln x + (1 − y)·ln(1 − x)) elementwise, each log clamped at −100 (as
     torch) so x = 0 or 1 gives a finite loss.
@@ -304,5 +331,5 @@ class MaxPool2d(Function):
         return dx.reshape(ctx.x_shape)
 
 
-__all__ = ["Linear", "CrossEntropy", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",
+__all__ = ["Linear", "CrossEntropy", "MSE", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",
            "MaxPool2d"]

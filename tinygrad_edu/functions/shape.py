@@ -30,12 +30,15 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, a, dims=None):
-        ctx.inverse = tuple(np.argsort(dims))
+        ctx.dims = dims
         return np.transpose(a, dims)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.permute(*ctx.inverse)
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return grad.permute(*inverse)
 
 
 class Expand(Function):

@@ -348,8 +348,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("mse_loss", reduction)
     target = _as_tensor(target, input)
     _check_same_shape("mse_loss", input, target)
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _fn.MSE.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
