@@ -3,8 +3,10 @@
 Every workload is one training step (forward + backward + optimiser step, float32)
 of tinygrad_edu, of the hand-written NumPy equivalent (``numpy_reference.py``) and of
 PyTorch CPU when it is installed, measured in the same run: after warm-up, the three
-are interleaved round by round and the median time per step is reported, with the
-ratios to NumPy (and to PyTorch). All use the same number of threads (``--threads``).
+are interleaved round by round (in a rotating order) and the median time per step is
+reported, with the ratios to NumPy (and to PyTorch). All use the same number of
+threads (``--threads``); a short pause before each block lets the previous
+framework's spinning BLAS/OpenMP workers go idle, so none steals a core from the next.
 
 Options: ``--quick`` (fewer rounds, for a smoke run), ``--only NAME[,NAME]``,
 ``--threads N`` (default 2), ``--memory-steps N`` (default 2000).
@@ -209,8 +211,11 @@ def measure(steps: dict, per_round: int, rounds: int) -> dict:
         for _ in range(max(1, per_round // 2)):
             fn()
     times: dict = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, fn in steps.items():
+    names = list(steps)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:   # rotate the order
+            fn = steps[name]
+            time.sleep(0.25)    # let the previous one's spinning BLAS/OpenMP threads idle
             t0 = time.perf_counter()
             for _ in range(per_round):
                 fn()

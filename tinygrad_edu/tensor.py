@@ -271,6 +271,8 @@ class Tensor:
         if isinstance(other, bool) or (isinstance(other, int) and kind != "b") or \
                 (isinstance(other, float) and kind in "fc"):
             return np.asarray(other, dtype=self.data.dtype)
+        if isinstance(other, np.ndarray):       # a constant: no copy, ops never mutate it
+            return Tensor._make(other, False, None)
         return Tensor(other)
 
     def _binary(self, op: type, other: Any, reverse: bool = False) -> "Tensor":
