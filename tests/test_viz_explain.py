@@ -131,8 +131,10 @@ def test_two_two_one_network_with_matrices_element_chain():
     rule = chain_rule(loss, net[0].weight, index=(0, 0))
     assert rule.total == pytest.approx(0.0214, abs=1e-4)
     assert rule.total == pytest.approx(net[0].weight.grad.data[0, 0], rel=1e-5)
-    assert rule.paths[0].spread is None and len(rule.paths[0].factors) == 7   # one number each
-    assert rule.paths[0].names[0] == "0.weight"
+    # one number per node: Linear, Sigmoid, Linear, Sigmoid, the fused MSE loss
+    assert rule.paths[0].spread is None and len(rule.paths[0].factors) == 5
+    assert rule.paths[0].names == ["0.weight", "linear1", "sigmoid1", "linear2", "sigmoid2",
+                                   "mse"]
     text = explain(loss, net[0].weight, index=(0, 1))
     assert "0.weight[0, 1]" in text and "✓" in text
     assert chain_rule(loss, net[0].weight, index=(0, 1)).total == pytest.approx(
