@@ -1,0 +1,26 @@
+"""The README's Python example runs and prints what its comment says."""
+import contextlib
+import io
+import pathlib
+import re
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_block_prints_what_it_claims():
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, "README has no python example"
+    for block in blocks:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, "README.md", "exec"), {})
+        claimed = re.findall(r"print\(.*\)\s*#\s*(.+)", block)
+        assert out.getvalue().split() == " ".join(claimed).split()
+
+
+def test_readme_names_the_test_command_ci_runs():
+    text = README.read_text(encoding="utf-8")
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert "bash scripts/test.sh" in text and "bash scripts/test.sh" in ci
+    assert "bash scripts/demo.sh" in text
