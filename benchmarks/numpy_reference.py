@@ -15,6 +15,15 @@ def linear_init(rng: np.random.Generator, n_in: int, n_out: int) -> tuple:
     return w, b
 
 
+def mlp_forward(params: list, x: np.ndarray, act) -> list:
+    """Activations of every layer: ``act`` after each hidden layer, none after the last."""
+    acts = [x]
+    for i, (w, b) in enumerate(params):
+        z = acts[-1] @ w.T + b
+        acts.append(act(z) if i < len(params) - 1 else z)
+    return acts
+
+
 class TanhMLP:
     """sizes[0]-…-sizes[-1] MLP with tanh hidden layers, MSE loss, plain SGD."""
 
@@ -25,11 +34,8 @@ class TanhMLP:
         self.x, self.y, self.lr = x, y, lr
 
     def step(self) -> float:
-        acts = [self.x]
+        acts = mlp_forward(self.params, self.x, np.tanh)
         n = len(self.params)
-        for i, (w, b) in enumerate(self.params):
-            z = acts[-1] @ w.T + b
-            acts.append(np.tanh(z) if i < n - 1 else z)
         diff = acts[-1] - self.y
         loss = float(np.mean(diff * diff))
         g = diff * (2 / diff.size)
@@ -56,11 +62,8 @@ class ReluMLP:
         self.x, self.labels, self.lr, self.momentum = x, labels, lr, momentum
 
     def step(self) -> float:
-        acts = [self.x]
+        acts = mlp_forward(self.params, self.x, lambda z: np.maximum(z, 0))
         n = len(self.params)
-        for i, (w, b) in enumerate(self.params):
-            z = acts[-1] @ w.T + b
-            acts.append(np.maximum(z, 0) if i < n - 1 else z)
         logits = acts[-1]
         shifted = logits - logits.max(1, keepdims=True)
         e = np.exp(shifted)

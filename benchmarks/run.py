@@ -59,18 +59,8 @@ def _copy_params_to_torch(model: nn.Module, tmodel: "torch.nn.Module") -> None:
     tmodel.load_state_dict(state)
 
 
-def _ours_step(model: nn.Module, loss_fn: nn.Module, opt: optim.Optimizer, x: te.Tensor,
-               y: te.Tensor):
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
-
-
-def _torch_step(model, loss_fn, opt, x, y):
+def _training_step(model, loss_fn, opt, x, y):
+    """One step as a user writes it; the same code drives tinygrad_edu and PyTorch."""
     def step() -> float:
         opt.zero_grad()
         loss = loss_fn(model(x), y)
@@ -108,13 +98,13 @@ def tiny() -> dict:
     np_net = ref.TanhMLP(sizes, x, y)
     np_net.params = [(lin.weight.data.copy(), lin.bias.data.copy())
                      for lin in model if isinstance(lin, nn.Linear)]
-    steps = {"tinygrad_edu": _ours_step(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01),
+    steps = {"tinygrad_edu": _training_step(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01),
                                         te.Tensor(x), te.Tensor(y)),
              "numpy": np_net.step}
     if torch is not None:
         tm = _torch_mlp(sizes, "Tanh")
         _copy_params_to_torch(model, tm)
-        steps["torch"] = _torch_step(tm, torch.nn.MSELoss(), torch.optim.SGD(tm.parameters(), lr=0.01),
+        steps["torch"] = _training_step(tm, torch.nn.MSELoss(), torch.optim.SGD(tm.parameters(), lr=0.01),
                                      torch.tensor(x), torch.tensor(y))
     return steps
 
@@ -127,13 +117,13 @@ def _classifier(sizes: list[int], batch: int) -> dict:
     np_net.params = [(lin.weight.data.copy(), lin.bias.data.copy())
                      for lin in model if isinstance(lin, nn.Linear)]
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    steps = {"tinygrad_edu": _ours_step(model, nn.CrossEntropyLoss(), opt, te.Tensor(x),
+    steps = {"tinygrad_edu": _training_step(model, nn.CrossEntropyLoss(), opt, te.Tensor(x),
                                         te.Tensor(labels)),
              "numpy": np_net.step}
     if torch is not None:
         tm = _torch_mlp(sizes, "ReLU")
         _copy_params_to_torch(model, tm)
-        steps["torch"] = _torch_step(tm, torch.nn.CrossEntropyLoss(),
+        steps["torch"] = _training_step(tm, torch.nn.CrossEntropyLoss(),
                                      torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9),
                                      torch.tensor(x), torch.tensor(labels))
     return steps
@@ -159,7 +149,7 @@ def conv() -> dict:
     np_net = ref.ConvNet(x, labels)
     np_net.k, np_net.kb = model[0].weight.data.copy(), model[0].bias.data.copy()
     np_net.w, np_net.b = model[4].weight.data.copy(), model[4].bias.data.copy()
-    steps = {"tinygrad_edu": _ours_step(model, nn.CrossEntropyLoss(),
+    steps = {"tinygrad_edu": _training_step(model, nn.CrossEntropyLoss(),
                                         optim.SGD(model.parameters(), lr=0.01),
                                         te.Tensor(x), te.Tensor(labels)),
              "numpy": np_net.step}
@@ -167,7 +157,7 @@ def conv() -> dict:
         tm = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
                                  torch.nn.Flatten(), torch.nn.Linear(8 * 13 * 13, 10))
         _copy_params_to_torch(model, tm)
-        steps["torch"] = _torch_step(tm, torch.nn.CrossEntropyLoss(),
+        steps["torch"] = _training_step(tm, torch.nn.CrossEntropyLoss(),
                                      torch.optim.SGD(tm.parameters(), lr=0.01),
                                      torch.tensor(x), torch.tensor(labels))
     return steps
