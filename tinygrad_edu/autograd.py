@@ -242,15 +242,12 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     """
     grads: dict[Function, Tensor] = {}      # gradient of each node's output so far
     leaf_grads: dict[int, list] = {}        # id(leaf) -> [leaf, gradient]
-    wanted: dict[int, int] = {}             # id(input tensor) -> position in result
-    wanted_nodes: dict[Function, int] = {}
+    wanted_nodes: dict[Function, int] = {}  # non-leaf inputs of te.grad -> position
     captured: list = []
     if inputs is not None:
         captured = [None] * len(inputs)
         for i, t in enumerate(inputs):
-            if t.grad_fn is None:
-                wanted[id(t)] = i
-            else:
+            if t.grad_fn is not None:
                 wanted_nodes[t.grad_fn] = i
 
     def deliver(t: Tensor, g: Tensor) -> None:
