@@ -2,6 +2,7 @@
 expression parser behind ``graph``/``explain``."""
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +61,7 @@ def test_parser_operators_and_functions(expr, value):
     ("[x][0]", "is not allowed"),
     ("(lambda: 1)()", "unknown function"),
     ("x" + "+x" * 600, "too long"),
+    ("x * 1" + "0" * 400, "is too large"),
 ])
 def test_parser_rejects_everything_else(expr, message):
     with pytest.raises(ExpressionError, match=message.replace("(", r"\(").replace("*", r"\*")):
@@ -80,6 +82,9 @@ def test_graph_writes_svg_and_prints_gradients(tmp_path):
     r = run("graph", "x*x", "--set", "x=3", "--out", str(tmp_path / "g.dot"))
     assert r.returncode == 0 and "digraph" in (tmp_path / "g.dot").read_text()
     assert "dout/dx = 6" in r.stdout
+    r = run("graph", "sigmoid(x) ** 2", "--set", "x=0", "--out", str(tmp_path / "g.png"))
+    assert r.returncode == 0 and (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "dout/dx = 0.25" in r.stdout                       # 2·σ(0)·σ'(0) = 2·½·¼
 
 
 def test_explain_prints_the_chain_rule(tmp_path):
@@ -97,6 +102,8 @@ def test_explain_prints_the_chain_rule(tmp_path):
     (("graph", "log(x)", "--set", "x=-1"), "evaluates to nan"),
     (("graph", "10 ** 10 ** 10 * x", "--set", "x=1"), "evaluates to inf"),
     (("graph", "x / 0", "--set", "x=1"), "evaluates to inf"),
+    (("explain", "x ** 9 ** 9 ** 9", "--wrt", "x", "--set", "x=1"),
+     "the gradient of 'x ** 9 ** 9 ** 9' with respect to x is inf"),
     (("graph", "3 * 2"), "applies no operation to a variable"),
     (("graph", "x*2", "--set", "x=1", "--out", "g.gif"), "unsupported format 'gif'"),
     (("explain", "x*2", "--wrt", "w", "--set", "x=1"), "--wrt w: not a variable"),
@@ -109,6 +116,16 @@ def test_bad_expressions_give_one_line_errors(tmp_path, args, message):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in r.stderr
     assert lines[0].startswith(f"tinygrad-edu {args[0]}: error:")
+
+
+def test_an_expression_may_start_with_a_minus():
+    """argparse would read "-x*w" as an unknown option; the CLI takes it as EXPR."""
+    for args in (("explain", "-x*w", "--wrt", "w", "--set", "x=2", "--set", "w=3"),
+                 ("explain", "--wrt", "w", "--set", "x=2", "--set", "w=-3", "-x*w"),
+                 ("explain", "--wrt", "w", "--set", "x=2", "--set", "w=3", "--", "-x*w")):
+        r = run(*args)
+        assert r.returncode == 0, r.stderr
+        assert "∂out/∂w = -2.0000" in r.stdout and "✓ they agree" in r.stdout
 
 
 @pytest.mark.parametrize("args", [(), ("frobnicate",), ("graph",), ("explain", "x", "--set", "x=1"),
@@ -139,6 +156,10 @@ def test_demo_quick_writes_its_three_files(tmp_path):
     assert "<svg" in svg and "Linear" in svg and "ReLU" in svg
     text = (out / "chain_rule.txt").read_text()
     assert "0.weight" in text and "✓ they agree" in text
+    # one digit: the chain runs through every layer, one element each, until the 10 logits
+    assert "path 1: 0.weight → linear1 → relu → linear2 → loss" in text
+    assert re.search(r"∂relu\[0, \d+\]/∂linear1\[0, \d+\] += +1.0000", text)   # a unit that fires
+    assert "changes 10 elements of linear2" in text
     assert text.strip() in r.stdout           # the explanation is also printed
     assert r.stderr == ""                      # no progress bar without a terminal
 

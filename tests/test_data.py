@@ -270,6 +270,15 @@ def test_load_mnist_missing_and_inconsistent_files(tmp_path):
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(_idx_bytes(np.zeros((4, 2), np.uint8)))
     with pytest.raises(ValueError, match="should hold uint8 labels"):
         load_mnist(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(_idx_bytes(np.array([1, 2, 10, 3],
+                                                                          np.uint8)))
+    with pytest.raises(ValueError, match="should hold uint8 labels 0..9"):
+        load_mnist(tmp_path)
+    # the images and labels files swapped: labels where the images should be
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(_idx_bytes(np.zeros(4, np.uint8)))
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(_idx_bytes(np.zeros(6, np.uint8)))
+    with pytest.raises(ValueError, match=r"should hold uint8 images of shape \(N, rows, cols\)"):
+        load_mnist(tmp_path)
 
 
 def test_standardize_uses_training_statistics():

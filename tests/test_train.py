@@ -92,6 +92,45 @@ def test_fit_progress_bar_is_quiet_without_a_terminal(capsys):
     assert captured.out == "" and captured.err == ""
 
 
+def _fit_on_a_terminal(progress: bool) -> str:
+    """Run a 2-epoch fit in a subprocess whose stdout/stderr is a pseudo-terminal
+    (100 columns) and return everything it wrote there."""
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import os
+    import struct
+    import termios
+    code = ("from tinygrad_edu import nn, optim\n"
+            "from tinygrad_edu.data import DataLoader, TensorDataset, logic_gate\n"
+            "from tinygrad_edu.train import fit\n"
+            "x, y = logic_gate('AND'); m = nn.Linear(2, 2)\n"
+            "fit(m, nn.CrossEntropyLoss(), optim.SGD(m.parameters(), lr=0.1),\n"
+            f"    DataLoader(TensorDataset(x, y), batch_size=2), 2, progress={progress})\n")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=slave, stderr=slave, cwd=root)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:          # the terminal closed: the child has exited
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert proc.wait(timeout=60) == 0, out
+    return out.decode("utf-8", "replace")
+
+
+def test_fit_progress_bar_on_a_terminal():
+    shown = _fit_on_a_terminal(progress=True)
+    assert "epoch 2/2: 100%" in shown and "4/4" in shown and "loss=" in shown
+    assert _fit_on_a_terminal(progress=False).strip() == ""
+
+
 def test_plot_history_writes_png(tmp_path):
     hist = {"loss": [1.0, 0.5, 0.2], "accuracy": [0.5, 0.8, 0.9],
             "val_loss": [1.1, 0.6, 0.3], "val_accuracy": [0.4, 0.7, 0.9]}

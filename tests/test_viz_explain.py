@@ -1,5 +1,6 @@
 """viz.explain: the chain rule written out, checked on the textbook derivations."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -7,21 +8,7 @@ import pytest
 import tinygrad_edu as te
 from tinygrad_edu import Tensor, nn
 from tinygrad_edu.viz import chain_rule, explain
-
-
-def named(value, name):
-    return Tensor(value, requires_grad=True, dtype="float64", name=name)
-
-
-def neuron():
-    """o = tanh(x1·w1 + x2·w2 + b), the single-neuron example."""
-    x1, x2, w1, w2 = named(2.0, "x1"), named(0.0, "x2"), named(-3.0, "w1"), named(1.0, "w2")
-    b = named(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.name = "n"
-    o = n.tanh()
-    o.name = "o"
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b)
+from viz_helpers import named, neuron_and_leaves
 
 
 def sigmoid(v):
@@ -29,7 +16,7 @@ def sigmoid(v):
 
 
 def test_single_neuron_by_hand():
-    o, p = neuron()
+    o, p = neuron_and_leaves()
     assert o.item() == pytest.approx(0.7071, abs=1e-4)
     rule = chain_rule(o, p["w1"])
     assert rule.n_paths == 1
@@ -45,7 +32,7 @@ def test_single_neuron_by_hand():
 
 
 def test_single_neuron_after_backward_frees_the_graph():
-    o, p = neuron()
+    o, p = neuron_and_leaves()
     o.backward()                     # saved tensors are freed now
     for name, expected in [("w1", 1.0), ("x1", -1.5), ("x2", 0.5), ("w2", 0.0), ("b", 0.5)]:
         rule = chain_rule(o, p[name])
@@ -118,6 +105,38 @@ def test_two_two_one_network_with_scalars():
     assert nontrivial == pytest.approx([-2.0, h * (1 - h), yhat * (1 - yhat), 2 * (yhat - 1)])
     text = explain(loss, w["w1"])
     assert "∂h1/∂" in text and "∂ŷ/∂" in text and "∂L/∂" in text and "0.0215" in text
+    # grouped by the tensors named h1, ŷ, L: the textbook's ∂h1/∂w1 · ∂ŷ/∂h1 · ∂L/∂ŷ
+    grouped = rule.paths[0].grouped
+    assert [f.symbol for f in grouped] == ["∂h1/∂w1", "∂ŷ/∂h1", "∂L/∂ŷ"]
+    assert [f.value for f in grouped] == pytest.approx(
+        [-2.0 * h * (1 - h), yhat * (1 - yhat), 2 * (yhat - 1)])
+    assert ("grouped by the tensors you named: ∂h1/∂w1 · ∂ŷ/∂h1 · ∂L/∂ŷ = "
+            "(-0.0904) · (0.2494) · (-0.9526)") in text
+
+
+def test_textbook_grouping_of_the_layer_chain():
+    """Naming only z and a, as the textbook does, groups ∂C0/∂w(L) into its three
+    factors a(L−1) · σ'(z(L)) · 2(a(L) − y); with nothing named there is no grouping."""
+    a = Tensor(0.3, dtype="float64", name="a0")
+    for layer, (wv, bv) in enumerate([(0.8, -0.1), (-1.2, 0.4)], 1):
+        w = named(wv, f"w{layer}")
+        z = w * a + named(bv, f"b{layer}")
+        z.name = f"z{layer}"
+        a_prev, a = a, z.sigmoid()
+        a.name = f"a{layer}"
+    cost = (a - 1.0) ** 2
+    cost.name = "C0"
+    rule = chain_rule(cost, w)
+    grouped = rule.paths[0].grouped
+    assert [f.symbol for f in grouped] == ["∂z2/∂w2", "∂a2/∂z2", "∂C0/∂a2"]
+    aL = a.item()
+    assert [f.value for f in grouped] == pytest.approx(
+        [a_prev.item(), aL * (1 - aL), 2 * (aL - 1.0)])
+    assert math.prod(f.value for f in grouped) == pytest.approx(rule.total)
+    assert "grouped by the tensors you named: ∂z2/∂w2 · ∂a2/∂z2 · ∂C0/∂a2" in str(rule)
+    x = named(3.0, "x")
+    y = x * x + x
+    assert chain_rule(y, x).paths[1].grouped is None and "grouped" not in explain(y, x)
 
 
 def test_two_two_one_network_with_matrices_element_chain():
@@ -152,6 +171,7 @@ def test_two_paths_are_listed_and_summed():
     text = explain(y, x)
     assert "2 paths" in text and "(1.0000) + (6.0000) = 7.0000" in text
     assert "input a and b" not in text and "a = x, b = x" in text
+    assert "∂z/∂a = b; ∂z/∂b = a  (x is both inputs: the terms add)" in text
 
 
 def test_random_mlp_every_element_matches_grad():
@@ -174,6 +194,13 @@ def test_random_mlp_every_element_matches_grad():
                         path.spread.value)
     text = explain(loss, net[2].weight, index=(1, 3))
     assert "changes 5 elements of linear2" in text and "i = [0, 1]:" in text
+    # five terms: the four largest are written out, the fifth is summarised
+    spread = chain_rule(loss, net[2].weight, index=(1, 3)).paths[0].spread
+    sizes = sorted((abs(u * d), idx) for idx, d, u in spread.terms)
+    shown = re.findall(r"i = (\[\d, \d\]): .* = (\S+)$", text, re.M)
+    assert [idx for idx, _ in shown] == [idx for _, idx in sizes[::-1][:4]]
+    rest = float(re.search(r"… and 1 smaller term, together (\S+)", text)[1])
+    assert sum(float(v) for _, v in shown) + rest == pytest.approx(spread.value, abs=1e-3)
 
 
 def test_shared_weight_gives_two_paths():
@@ -233,7 +260,7 @@ def test_zero_local_derivative_ends_the_path():
 
 
 def test_errors_are_clear():
-    o, p = neuron()
+    o, p = neuron_and_leaves()
     with pytest.raises(ValueError, match="scalar"):
         chain_rule(Tensor([1.0, 2.0], requires_grad=True) * 2, p["w1"])
     with pytest.raises(ValueError, match="does not appear"):
@@ -252,3 +279,20 @@ def test_the_root_itself():
     rule = chain_rule(y, y)
     assert rule.n_paths == 1 and rule.total == 1.0
     assert "∂y/∂y = 1" in str(rule)
+
+
+def test_the_quoted_formula_is_the_one_for_the_input_on_the_path():
+    """Ops with one formula per input (x, W, b): each factor quotes its own input's."""
+    te.manual_seed(0)
+    conv, lin = nn.Conv2d(1, 2, 3), nn.Linear(8, 1)
+    x = Tensor.randn(1, 1, 4, 4, requires_grad=True)
+    loss = lin(conv(x).reshape(1, 8)).sum()
+    for wrt, index, quoted in [(conv.weight, (1, 0, 2, 2), "[Conv2d: ∂L/∂W ="),
+                               (conv.bias, (0,), "[Conv2d: ∂L/∂b ="),
+                               (x, (0, 0, 1, 1), "[Conv2d: ∂L/∂x ="),
+                               (lin.weight, (0, 3), "[Linear: ∂L/∂W ="),
+                               (lin.bias, (0,), "[Linear: ∂L/∂b =")]:
+        rule = chain_rule(loss, wrt, index=index)
+        first = (rule.paths[0].factors or [rule.paths[0].spread])[0]
+        assert first.formula.startswith(quoted), (quoted, first.formula)
+        assert rule.agrees

@@ -1,6 +1,5 @@
 """viz.draw_graph / render: the DOT structure, the styling, real renders."""
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
 import graphviz
@@ -12,22 +11,7 @@ from tinygrad_edu import Tensor, nn
 from tinygrad_edu.viz import GraphView, GraphvizNotFound, draw_graph, render
 from tinygrad_edu.viz.graph import STYLE
 from tinygrad_edu.viz.trace import collect, trace_backward
-
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
-
-
-def named(value, name):
-    return Tensor(value, requires_grad=True, dtype="float64", name=name)
-
-
-def neuron():
-    x1, x2, w1, w2 = named(2.0, "x1"), named(0.0, "x2"), named(-3.0, "w1"), named(1.0, "w2")
-    b = named(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.name = "n"
-    o = n.tanh()
-    o.name = "o"
-    return o
+from viz_helpers import named, needs_dot, neuron
 
 
 def parse(dot: graphviz.Digraph):
@@ -129,6 +113,20 @@ def test_shape_overlay_marks_broadcast_edges():
     (xlabel,) = next(v for (s, _), v in edges.items() if s == by_name(nodes, "x"))
     assert "(2, 3)" in xlabel and "broadcast" not in xlabel
     assert "grad [2, 2, 2]" in nodes[by_name(nodes, "bias")]
+    assert "summed<BR/>back to a broadcast input" in nodes["legend"]   # the legend says so
+    assert "broadcast" not in parse(draw_graph((x * 2).sum()))[0]["legend"]
+
+
+def test_large_gradients_are_summarised_by_their_size_not_their_mean():
+    """Softmax cross-entropy sends the logits gradients that sum to 0 in every row:
+    a plain mean would print ~0; the mean absolute value shows their size."""
+    logits = Tensor(np.array([[2.0, -1.0, 0.5], [0.1, 0.2, -0.3]]), requires_grad=True,
+                    name="logits")
+    loss = nn.CrossEntropyLoss()(logits * 1.0, Tensor(np.array([0, 2])))
+    nodes, edges = parse(draw_graph(loss))
+    g = nn.functional.softmax(logits * 1.0, dim=-1).numpy() - np.eye(3)[[0, 2]]
+    (label,) = next(v for (s, _), v in edges.items() if s == by_name(nodes, "mul"))
+    assert f"mean |g| {np.abs(g / 2).mean():.4f}" in label
 
 
 def test_grads_match_autograd_even_after_backward_freed_the_graph():
@@ -197,7 +195,7 @@ def test_collapse_modules_draws_one_box_per_module_call():
     titles = {re.search(r"<B>([\w.]+)</B>", v).group(1) for v in boxes.values()}
     assert titles == {str(i) for i in range(20)} | {"MSELoss"}
     box0 = next(v for v in boxes.values() if "<B>0</B>" in v)
-    assert "weight (4, 4), bias (4,)" in box0 and "grad weight mean" in box0
+    assert "weight (4, 4), bias (4,)" in box0 and "grad weight mean |g|" in box0
     assert not any("<B>0.weight</B>" in v for v in nodes.values())
     assert len(nodes) < len(full) / 2
     assert 'label=Sequential' in draw_graph(loss, collapse_modules=True).source

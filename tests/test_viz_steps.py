@@ -1,7 +1,6 @@
 """viz.backward_steps: one frame per backward step and an offline stepping page."""
 import html
 import os
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -11,23 +10,10 @@ import pytest
 from tinygrad_edu import Tensor
 from tinygrad_edu.viz import backward_steps
 from tinygrad_edu.viz.graph import HIGHLIGHT
+from viz_helpers import named, needs_dot, neuron
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
+pytestmark = needs_dot
 CHROMIUM = "/usr/bin/chromium"
-
-
-def named(value, name):
-    return Tensor(value, requires_grad=True, dtype="float64", name=name)
-
-
-def neuron():
-    x1, x2, w1, w2 = named(2.0, "x1"), named(0.0, "x2"), named(-3.0, "w1"), named(1.0, "w2")
-    b = named(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.name = "n"
-    o = n.tanh()
-    o.name = "o"
-    return o
 
 
 def test_one_frame_per_op_plus_the_forward_graph(tmp_path):
@@ -109,9 +95,23 @@ def _screenshot(url: str, out: str, profile: str) -> np.ndarray:
 def test_page_steps_through_frames_in_headless_chromium(tmp_path):
     o = neuron()
     backward_steps(o, tmp_path / "steps")
-    page = (tmp_path / "steps" / "index.html").as_uri()
-    first = _screenshot(page, str(tmp_path / "f0.png"), str(tmp_path / "profile"))
-    third = _screenshot(page + "#3", str(tmp_path / "f3.png"), str(tmp_path / "profile"))
+    index = tmp_path / "steps" / "index.html"
+    page = index.as_uri()
+    # a copy of the page that, once loaded, presses "next" twice and the → key once,
+    # through the page's own button and keyboard handlers
+    pressed = tmp_path / "steps" / "pressed.html"
+    presses = ('<script>document.getElementById("next").click();'
+               'document.getElementById("next").click();'
+               'document.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight"}));'
+               '</script></body>')
+    pressed.write_text(index.read_text(encoding="utf-8").replace("</body>", presses),
+                       encoding="utf-8")
+    profile = str(tmp_path / "profile")
+    first = _screenshot(page, str(tmp_path / "f0.png"), profile)
+    third = _screenshot(page + "#3", str(tmp_path / "f3.png"), profile)
+    after_presses = _screenshot(pressed.as_uri(), str(tmp_path / "p3.png"), profile)
+    # three presses from frame 0 show exactly what the #3 link shows
+    assert np.abs(after_presses[..., :3] - third[..., :3]).max() < 0.05
     for img in (first, third):
         assert img.shape[:2] == (700, 1400)
         assert img[..., :3].std() > 0.05                    # not a blank page

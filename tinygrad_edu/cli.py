@@ -61,7 +61,11 @@ def parse_expression(source: str, variables: dict[str, Tensor]) -> Any:
     def visit(node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-                return float(node.value)
+                try:
+                    return float(node.value)
+                except OverflowError:       # an integer literal beyond float range
+                    raise ExpressionError(f"the number {ast.unparse(node)[:20]}… is too "
+                                          f"large") from None
             raise ExpressionError(f"{node.value!r} is not a number; {allowed}")
         if isinstance(node, ast.Name):
             if node.id not in variables:
@@ -134,7 +138,12 @@ def _build(args: argparse.Namespace) -> tuple[Tensor, dict[str, Tensor]]:
     if not np.isfinite(root.data).all():
         raise ExpressionError(f"{args.expr!r} evaluates to {root.item()} at the given values")
     root.name = root.name or "out"
-    root.backward()
+    with np.errstate(all="ignore"):
+        root.backward()
+    for name, v in variables.items():
+        if v.grad is not None and not np.isfinite(v.grad.data).all():
+            raise ExpressionError(f"the gradient of {args.expr!r} with respect to {name} is "
+                                  f"{v.grad.item()} at the given values")
     return root, variables
 
 
@@ -207,26 +216,32 @@ def run_demo(out: Path, epochs: int | None = None, quick: bool = False,
     print(f"test accuracy: {history['val_accuracy'][-1]:.2%} ({len(x_test)} digits)")
 
     curve = plot_history(history, out / "loss_curve.png", title="MLP on 8x8 digits")
-    # one training step on the four hardest test digits (largest loss, so the
-    # gradients are not all ~0): forward and loss; the graph shows backward too
+    # one training step on the hardest test digit (largest loss, so the gradients
+    # are not all ~0): forward and loss; the graph shows backward too
     with no_grad():
-        hardest = nn.functional.cross_entropy(model(x_test), y_test, reduction="none")
-    idx = np.argsort(-hardest.numpy(), kind="stable")[:4]
-    digits = x_test[idx]
-    digits.name = "x"
+        losses = nn.functional.cross_entropy(model(x_test), y_test, reduction="none")
+    idx = np.argsort(-losses.numpy(), kind="stable")[:1]
+    digit = x_test[idx]
+    digit.name = "x"
+    label = y_test[idx]
+    label.name = "label"
     model.zero_grad()
-    loss = loss_fn(model(digits), y_test[idx])
+    loss = loss_fn(model(digit), label)
     loss.name = "loss"
     loss.backward()
     graph = viz.render(loss, out / "training_step.svg", format="svg", collapse_modules=True)
-    # a first-layer weight: from the brightest pixel of the hardest digit to the
-    # hidden unit that pixel drives most
-    col = int(digits[0].argmax().item())
-    row = int((model[0].weight[:, col] * digits[0, col]).argmax().item())
+    # a first-layer weight: from the brightest pixel of the digit to the hidden unit,
+    # among those that fire (ReLU input > 0), that this pixel drives most
+    col = int(digit[0].argmax().item())
+    with no_grad():
+        hidden = model[0](digit).numpy()[0]
+    drive = np.abs(model[0].weight.numpy()[:, col]) * (hidden > 0)
+    row = int(np.argmax(drive))
     text = viz.explain(loss, model[0].weight, index=(row, col))
     (out / "chain_rule.txt").write_text(text + "\n", encoding="utf-8")
     print(f"\nthe chain rule for one weight, 0.weight[{row}, {col}] (pixel {col} -> "
-          f"hidden unit {row}), for the loss on the four hardest test digits:\n")
+          f"hidden unit {row}), for the loss on the hardest test digit "
+          f"(a {int(label.item())}):\n")
     print(text)
     print(f"\nwrote {curve}\nwrote {graph}\nwrote {out / 'chain_rule.txt'}")
     return history
@@ -285,11 +300,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _shield_leading_minus(argv: list[str]) -> list[str]:
+    """argparse reads an argument such as ``-x*w`` as an unknown option; for
+    ``graph``/``explain`` an argument that starts with ``-`` but is no option (and
+    no option's value) is the expression, so it gets a leading space (which the
+    parser strips again)."""
+    if not argv or argv[0] not in ("graph", "explain"):
+        return argv
+    out, takes_value = [argv[0]], False
+    for arg in argv[1:]:
+        if arg == "--":
+            return out + argv[len(out):]
+        if not takes_value and arg.startswith("-") and arg != "-h" and not arg.startswith("--"):
+            arg = " " + arg
+        takes_value = arg in ("--set", "--wrt", "--out")
+        out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code: 0 ok, 2 bad usage or a bad
     expression, 1 a missing optional dependency (scikit-learn, matplotlib, Graphviz)."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_shield_leading_minus(list(sys.argv[1:] if argv is None
+                                                         else argv)))
     try:
         return args.func(args)
     except ExpressionError as exc:

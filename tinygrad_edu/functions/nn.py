@@ -255,7 +255,7 @@ class Conv2d(Function):
     (cross-correlation, as torch), computed as W₂·im2col(x) with W₂ = W reshaped to
     (out, C·kh·kw).  ∂L/∂W₂ = Σ_n ∂L/∂yₙ·colsₙᵀ, ∂L/∂x = col2im(W₂ᵀ·∂L/∂y),
     ∂L/∂b = Σ_{n,h,w} ∂L/∂y."""
-    formula = "∂L/∂W = Σₙ ∂L/∂y·colsᵀ,  ∂L/∂x = col2im(Wᵀ·∂L/∂y),  ∂L/∂b = Σ ∂L/∂y"
+    formula = "∂L/∂x = col2im(Wᵀ·∂L/∂y),  ∂L/∂W = Σₙ ∂L/∂y·colsᵀ,  ∂L/∂b = Σ ∂L/∂y"
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0)):

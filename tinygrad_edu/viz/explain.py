@@ -50,6 +50,7 @@ class PathTerm:
     factors: list[Factor]
     spread: Spread | None
     contribution: float
+    grouped: list[Factor] | None = None   # the factors merged between user-named tensors
 
     @property
     def product(self) -> float:
@@ -73,7 +74,8 @@ class ChainRule:
 
     @property
     def agrees(self) -> bool:
-        return abs(self.total - self.autograd) <= 1e-6 + 1e-4 * abs(self.autograd)
+        return self.total == self.autograd or \
+            abs(self.total - self.autograd) <= 1e-6 + 1e-4 * abs(self.autograd)
 
     def __str__(self) -> str:
         lines = [f"Chain rule for ∂{self.root}/∂{self.wrt}", "",
@@ -93,17 +95,29 @@ class ChainRule:
             sp = p.spread
             if sp is not None:
                 lines.append(f"    {sp.symbol:<{width}} = {fmt.num(sp.value):>10}   {sp.formula}")
+                many = len(sp.terms) > 4
                 lines.append(f"      {sp.src} changes {len(sp.terms)} elements of {sp.out}; "
-                             f"each adds ∂{self.root}/∂{sp.out}ᵢ · ∂{sp.out}ᵢ/∂{sp.src}:")
-                for idx, local, up in sp.terms[:4]:
+                             f"each adds ∂{self.root}/∂{sp.out}ᵢ · ∂{sp.out}ᵢ/∂{sp.src}"
+                             + (" (the 4 largest terms):" if many else ":"))
+                # with many terms, the largest ones: they are what the sum is made of
+                terms = sorted(sp.terms, key=lambda t: -abs(t[1] * t[2]))[:4] if many \
+                    else sp.terms
+                for idx, local, up in terms:
                     lines.append(f"        i = {idx}: ({fmt.num(up)}) · ({fmt.num(local)}) = "
                                  f"{fmt.num(up * local)}")
-                if len(sp.terms) > 4:
-                    lines.append(f"        … and {len(sp.terms) - 4} more")
+                if many:
+                    rest = sp.value - sum(local * up for _, local, up in terms)
+                    n = len(sp.terms) - 4
+                    lines.append(f"        … and {n} smaller term{'s' if n > 1 else ''}, "
+                                 f"together {fmt.num(rest)}")
             nums = [f"({fmt.num(f.value)})" for f in p.factors]
             if sp is not None:
                 nums.append(f"({fmt.num(sp.value)})")
             lines.append(f"  product: {' · '.join(nums)} = {fmt.num(p.contribution)}")
+            if p.grouped:
+                lines.append(f"  grouped by the tensors you named: "
+                             + " · ".join(f.symbol for f in p.grouped) + " = "
+                             + " · ".join(f"({fmt.num(f.value)})" for f in p.grouped))
         lines.append("")
         terms = " + ".join(f"({fmt.num(p.contribution)})" for p in self.paths)
         shown = "" if len(self.paths) == self.n_paths else " (written-out paths only)"
@@ -143,7 +157,8 @@ def _formula(node, positions: list[int], names: dict[int, str]) -> str:
     else:
         text = node.formula
     if len(positions) > 1:
-        text += "  (it is several inputs: the terms add)"
+        both = "both" if len(positions) == 2 else f"{len(positions)} of the"
+        text += f"  ({names[id(node.inputs[positions[0]])]} is {both} inputs: the terms add)"
     ins = [names[id(t)] if isinstance(t, Tensor) else fmt.array(t) for t in node.inputs
            if isinstance(t, (Tensor, np.ndarray))]
     out = names[id(node._out())]
@@ -250,6 +265,7 @@ def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
     factors: list[Factor] = []
     spread = None
     j = index
+    elems = [_idx(path[0], j)]         # the element of each tensor on the path, as text
     for k, (t, o, node, positions) in enumerate(steps):
         col = _column(node, positions, t, j)
         nz = np.flatnonzero(col)
@@ -260,6 +276,7 @@ def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
             factors.append(Factor(f"∂{names[id(o)]}{_idx(o, j2)}/∂{src}",
                                   float(col[j2]), formula))
             j = j2
+            elems.append(_idx(o, j))
             continue
         if len(nz) == 0:
             factors.append(Factor(f"∂{names[id(o)]}/∂{src}", 0.0, formula + " — zero here: "
@@ -272,7 +289,24 @@ def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
         spread = Spread(f"Σᵢ ∂{root}/∂{out}ᵢ · ∂{out}ᵢ/∂{src}", float(np.sum(up * col)),
                         formula, out, src, terms)
         break
-    return PathTerm([names[id(t)] for t in path], factors, spread, contribution)
+    grouped = _grouped(path, names, elems, factors) if len(elems) == len(path) else None
+    return PathTerm([names[id(t)] for t in path], factors, spread, contribution, grouped)
+
+
+def _grouped(path: list[Tensor], names: dict[int, str], elems: list[str],
+             factors: list[Factor]) -> list[Factor] | None:
+    """The path's factors multiplied together between the tensors the user named
+    (``.name``), e.g. ∂h1/∂w1 · ∂ŷ/∂h1 · ∂L/∂ŷ, the way a textbook groups the chain;
+    None unless the user named some but not all of the intermediate tensors."""
+    keep = [0] + [k for k in range(1, len(path) - 1) if path[k].name] + [len(path) - 1]
+    if len(keep) == 2 or len(keep) == len(path):
+        return None
+    grouped = []
+    for a, b in zip(keep, keep[1:]):
+        value = float(np.prod([f.value for f in factors[a:b]]))
+        grouped.append(Factor(f"∂{names[id(path[b])]}{elems[b]}/∂{names[id(path[a])]}{elems[a]}",
+                              value, ""))
+    return grouped
 
 
 def _column(node, positions: list[int], t: Tensor, j: tuple) -> np.ndarray:

@@ -181,8 +181,11 @@ def _call_title(c: ModuleCall) -> str:
 
 
 def _grad_text(a: np.ndarray, edge: bool = False) -> str:
+    """A gradient in full, or on edges and module boxes (short labels) its mean
+    absolute value: a plain mean is often ~0 (e.g. a softmax's gradients sum to 0)
+    and would hide how large the gradient is."""
     if edge and a.size > 4:
-        return f"mean {fmt.num(a.mean())}"
+        return f"mean |g| {fmt.num(np.abs(a).mean())}"
     return fmt.array(a)
 
 
@@ -198,6 +201,7 @@ class _Builder:
         self.cluster_of: dict[str, ModuleCall | None] = {}
         self.parent: dict[int, ModuleCall | None] = {}
         self.back = BACK_ARROW[opt.rankdir]         # the way gradients flow in the picture
+        self.broadcast_drawn = False                # an edge is marked "broadcast"
 
     # -- what is known at this frame ---------------------------------------------
     def _visible(self, node: Function) -> bool:
@@ -413,7 +417,7 @@ class _Builder:
                         for line in self.opt.faulty[id(node)].split("\n"))
             attrs.update(FAULTY)
         if self.opt.highlight is node:
-            rows.append(_small("← backward step just done", "#d50000"))
+            rows.append(_small("backward step just done", "#d50000"))
             attrs.update(HIGHLIGHT)
         attrs["label"] = _table(rows)
         return attrs
@@ -458,6 +462,7 @@ class _Builder:
             parts.append(_small(f"Σ {fmt.shape(bshape)} → {fmt.shape(t.shape)} (broadcast)",
                                 BROADCAST_COLOR))
             attrs.update(color=BROADCAST_COLOR, penwidth="2")
+            self.broadcast_drawn = True
         if parts:
             attrs["label"] = "<" + "<BR/>".join(parts) + ">"
         return attrs
@@ -544,6 +549,10 @@ class _Builder:
         if self.opt.show_grads and self.tr is not None:
             rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{GRAD_COLOR}">{self.back} red: gradient '
                         f'message<BR/>(upstream grad × local derivative)</FONT></TD></TR>')
+        if self.broadcast_drawn:
+            rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{BROADCAST_COLOR}">orange edge, Σ: '
+                        f'the message is summed<BR/>back to a broadcast input\'s shape'
+                        f'</FONT></TD></TR>')
         dot.node("legend", shape="plaintext", label='<<TABLE BORDER="1" COLOR="#bdbdbd" '
                  'CELLBORDER="0" CELLSPACING="2" CELLPADDING="2"><TR><TD><FONT POINT-SIZE="9" '
                  f'COLOR="{FADED}">legend</FONT></TD></TR>{"".join(rows)}</TABLE>>')
