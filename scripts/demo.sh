@@ -3,5 +3,5 @@
 # render the computation graph (outputs in ./demo_output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh plots,datasets
-exec "${PYTHON:-python3}" -m tinygrad_edu demo "$@"
+py="$(bash scripts/install.sh plots,datasets)"
+exec "$py" -m tinygrad_edu demo "$@"
