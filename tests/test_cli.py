@@ -173,3 +173,18 @@ def test_demo_without_scikit_learn_gives_a_one_line_error(tmp_path):
     assert r.stderr.strip().splitlines() == [
         "tinygrad-edu demo: error: load_digits needs scikit-learn, which ships the digits "
         "data: pip install 'tinygrad-edu[datasets]' (or pip install scikit-learn)"]
+
+
+def test_demo_without_graphviz_still_trains_and_writes_the_dot_source(tmp_path, monkeypatch,
+                                                                     capsys):
+    from tinygrad_edu import cli
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))      # no `dot` to be found
+    out = tmp_path / "out"
+    assert cli.main(["demo", "--quick", "--no-progress", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "test accuracy" in captured.out
+    assert "Graphviz" in captured.err and "DOT source" in captured.err
+    assert (out / "training_step.dot").read_text().startswith("digraph")
+    assert not (out / "training_step.svg").exists()
+    assert "autograd" in (out / "chain_rule.txt").read_text(encoding="utf-8")
+    assert (out / "loss_curve.png").read_bytes()[:4] == b"\x89PNG"

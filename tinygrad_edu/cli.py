@@ -229,7 +229,14 @@ def run_demo(out: Path, epochs: int | None = None, quick: bool = False,
     loss = loss_fn(model(digit), label)
     loss.name = "loss"
     loss.backward()
-    graph = viz.render(loss, out / "training_step.svg", format="svg", collapse_modules=True)
+    try:
+        graph = viz.render(loss, out / "training_step.svg", format="svg",
+                           collapse_modules=True)
+    except viz.GraphvizNotFound as exc:   # keep going: the DOT source is still useful
+        graph = viz.render(loss, out / "training_step.dot", format="dot",
+                           collapse_modules=True)
+        print(f"note: {str(exc).splitlines()[0]} — wrote the DOT source instead",
+              file=sys.stderr)
     # a first-layer weight: from the brightest pixel of the digit to the hidden unit,
     # among those that fire (ReLU input > 0), that this pixel drives most
     col = int(digit[0].argmax().item())
