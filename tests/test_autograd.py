@@ -108,6 +108,15 @@ GRADGRAD = {
                          + a.leaky_relu(0.2) * a + a.max(0).values.sum(), [(2, 3)]),
     "where_maximum": (lambda a, b: te.where(a.data > 0, a * a, b).maximum(b * 0.5),
                       [(2, 2), (2, 2)]),
+    "sub_neg_reshape": (lambda a, b: (-(a - b)).reshape(1, 6).squeeze(0).unsqueeze(1) ** 3,
+                        [(2, 3), (3,)]),
+    "min_dim_mean_sum": (lambda a: a.min(1).values ** 2 + a.mean((0, 1)) * a.sum(-1), [(3, 4)]),
+    "basic_slices": (lambda a: a[1:, ::2] * a[0, :2] + a[..., None][0, 1:3, 0] ** 2, [(3, 4)]),
+    "minimum_softplus": (lambda a, b: a.minimum(b).softplus() * b, [(2, 3), (1, 3)]),
+    "pad_constant_sum_to_shape": (lambda a: a.pad((1, 0, 2, 1), value=0.5).sum_to_shape((1, 4))
+                                  ** 2, [(2, 3)]),
+    "std_with_a_constant_row": (lambda a: (a * te.tensor([[0.0], [1.0]])).std(1) * a.sum(),
+                                [(2, 3)]),
 }
 
 
@@ -201,6 +210,26 @@ def test_no_grad_decorator():
     y = f(x)
     assert y.grad_fn is None and not y.requires_grad
     assert te.is_grad_enabled()
+
+
+def test_no_grad_and_enable_grad_work_as_bare_decorators_like_torch():
+    x = f64([1.0])
+
+    @te.no_grad
+    def frozen(t):
+        """Doubles without recording."""
+        return t * 2
+
+    @te.enable_grad
+    def recorded(t):
+        return t * 2
+    assert frozen(x).grad_fn is None and frozen(x).tolist() == [2.0]
+    assert frozen.__name__ == "frozen" and frozen.__doc__ == "Doubles without recording."
+    assert te.is_grad_enabled()
+    with te.no_grad():
+        assert recorded(x).grad_fn is not None
+        assert not te.is_grad_enabled()
+    assert isinstance(te.no_grad(), te.no_grad) and isinstance(te.enable_grad(), te.enable_grad)
 
 
 def test_no_grad_decorator_on_recursive_function_restores_mode():
@@ -343,6 +372,44 @@ def test_grad_wrt_intermediate_and_create_graph():
     assert x.grad is None
 
 
+def test_grad_stops_at_the_requested_inputs():
+    """Like torch.autograd.grad, te.grad runs only the backward of nodes between the
+    outputs and the inputs: nothing below an intermediate input is computed, so it
+    works even when that part of the graph was already freed."""
+    calls = []
+
+    class Spy(te.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            calls.append(grad.shape)
+            return grad
+    x = f64([1.0, 2.0])
+    h = Spy.apply(x).exp()
+    y = (h * h).sum()
+    (g,) = te.grad(y, h, retain_graph=True)
+    np.testing.assert_allclose(g.data, 2 * np.exp([1.0, 2.0]))
+    assert calls == []
+    h.sum().backward()                  # frees Exp (and Spy) below h
+    assert calls == [(2,)]
+    (g2,) = te.grad(y, h, retain_graph=True)
+    np.testing.assert_allclose(g2.data, g.data)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        te.grad(y, [h, x])              # x lies below the freed Exp: that does need it
+
+
+def test_grad_wrt_the_output_itself_and_repeated_inputs():
+    x = f64([1.0, 2.0])
+    h = x * 3
+    (g,) = te.grad(h, h, grad_outputs=Tensor(np.array([1.0, 5.0])), retain_graph=True)
+    assert g.tolist() == [1.0, 5.0]
+    grads = te.grad(h.sum(), [h, x, h, x])          # each position answered, as torch
+    assert [t.tolist() for t in grads] == [[1.0, 1.0], [3.0, 3.0], [1.0, 1.0], [3.0, 3.0]]
+
+
 def test_grad_leaf_hook_applies():
     x = f64([1.0])
     x.register_hook(lambda g: g * 5)
@@ -439,6 +506,20 @@ def test_backward_returning_wrong_number_of_grads_is_reported():
             return grad
     with pytest.raises(RuntimeError, match=r"Bad.backward returned 1 gradients.*2 inputs"):
         Bad.apply(f64([1.0]), f64([2.0])).sum().backward()
+
+
+def test_backward_returning_a_wrongly_shaped_gradient_is_reported():
+    class Skewed(te.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return te.ones(3)
+    with pytest.raises(ValueError, match=r"Skewed.backward returned a gradient of shape "
+                                         r"\(3,\) for an input of shape \(2,\)"):
+        Skewed.apply(f64([1.0, 2.0])).sum().backward()
 
 
 # ------------------------------------------------------------------ anomaly detection

@@ -94,3 +94,23 @@ def test_linear_init_is_reproducible_with_manual_seed():
     second = nn.Linear(3, 2).state_dict()
     for k in first:
         np.testing.assert_array_equal(first[k].data, second[k].data)
+
+
+def test_gains_and_bounds_match_torch_formulas():
+    """calculate_gain equals torch's for every nonlinearity, and the uniform inits
+    reach (but never pass) the bound torch's formula gives for each fan/mode."""
+    torch = pytest.importorskip("torch")
+    for name, param in [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None),
+                        ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.3),
+                        ("selu", None)]:
+        assert init.calculate_gain(name, param) == pytest.approx(
+            torch.nn.init.calculate_gain(name, param), rel=1e-12)
+    shape = (32, 8, 3, 3)
+    for ours, theirs in [(lambda t: init.xavier_uniform_(t, gain=0.7),
+                          lambda t: torch.nn.init.xavier_uniform_(t, gain=0.7)),
+                         (lambda t: init.kaiming_uniform_(t, mode="fan_out", nonlinearity="tanh"),
+                          lambda t: torch.nn.init.kaiming_uniform_(t, mode="fan_out",
+                                                                   nonlinearity="tanh"))]:
+        reference = theirs(torch.empty(*shape)).abs().max().item()
+        bound = np.abs(ours(te.zeros(*shape)).data).max()
+        assert bound == pytest.approx(reference, rel=0.02)

@@ -77,7 +77,9 @@ def test_linear_skips_input_gradient_when_not_needed(rng):
 def test_linear_wrong_feature_count_names_expected_size():
     with pytest.raises(ValueError, match=r"in_features=3") as err:
         nn.Linear(3, 2)(te.zeros(5, 4))
-    assert "(5, 4)" in str(err.value)
+    assert "(5, 4)" in str(err.value) and "(2, 3)" in str(err.value)
+    with pytest.raises(ValueError, match=r"linear: weight must be 2-D.*\(3,\).*\(2, 3\)"):
+        F.linear(te.zeros(2, 3), te.zeros(3))
 
 
 # ------------------------------------------------------------------ activations
@@ -298,6 +300,23 @@ def test_batchnorm1d_cumulative_average_and_errors(rng):
 
 
 # ------------------------------------------------------------------ Embedding
+def test_batchnorm1d_updates_its_buffers_in_place_like_torch(rng):
+    """A state dict shares memory with the model (as torch's does), so one taken
+    before a training step shows the new running statistics afterwards."""
+    bn = nn.BatchNorm1d(3)
+    state = bn.state_dict()
+    arrays = [state[k].data for k in ("running_mean", "running_var", "num_batches_tracked")]
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    bn(te.tensor(x))
+    np.testing.assert_allclose(state["running_mean"].data, 0.1 * x.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(state["running_var"].data, 0.9 + 0.1 * x.var(0, ddof=1),
+                               rtol=1e-6)
+    assert state["num_batches_tracked"].item() == 1
+    assert all(bn.state_dict()[k].data is a for k, a in
+               zip(("running_mean", "running_var", "num_batches_tracked"), arrays))
+    assert bn.running_mean.dtype == np.float32 and bn.num_batches_tracked.dtype == np.int64
+
+
 def test_embedding_lookup_gradient_and_padding(rng):
     emb = nn.Embedding(5, 3, padding_idx=0)
     np.testing.assert_array_equal(emb.weight.data[0], 0)
@@ -383,3 +402,63 @@ def test_functional_forms_equal_the_modules(rng):
     np.testing.assert_array_equal(F.one_hot(te.tensor([2, 0]), 3).data, [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(ValueError, match="class values"):
         F.one_hot(te.tensor([3]), 3)
+    np.testing.assert_array_equal(F.pad(x, (1, 0, 0, 2)).data,      # last dim first
+                                  np.pad(x.data, ((0, 2), (1, 0))))
+
+
+# ------------------------------------------------------------------ second order vs torch
+# Every fused Function (one node with a hand-written backward) and the composite
+# layers, differentiated twice with create_graph=True: the first derivatives and a
+# Hessian-vector product must equal torch's double backward. ``m`` is our
+# nn.functional or torch.nn.functional; ``T`` builds a constant of that library.
+SECOND_ORDER = {
+    "linear": (lambda m, T, x, w, b: m.linear(x, w, b).tanh(), [(4, 3), (2, 3), (2,)]),
+    "linear_batched": (lambda m, T, x, w, b: m.linear(x, w, b) ** 2, [(2, 4, 3), (2, 3), (2,)]),
+    "conv2d": (lambda m, T, x, w, b: m.conv2d(x, w, b, stride=2, padding=1).tanh(),
+               [(2, 2, 5, 4), (3, 2, 3, 3), (3,)]),
+    "max_pool2d": (lambda m, T, x: m.max_pool2d(x * x, 3, stride=2, padding=1), [(1, 2, 5, 5)]),
+    "mse": (lambda m, T, x, y: m.mse_loss(x.tanh(), y), [(4, 3), (4, 3)]),
+    "mse_sum": (lambda m, T, x, y: m.mse_loss(x * y, y, reduction="sum"), [(4, 3), (4, 3)]),
+    "bce": (lambda m, T, x, y: m.binary_cross_entropy(x.sigmoid(), y.sigmoid()), [(4, 3), (4, 3)]),
+    "bce_with_logits": (lambda m, T, x, y: m.binary_cross_entropy_with_logits(
+        x, y.sigmoid(), pos_weight=T([2.0, 0.5, 1.0])), [(4, 3), (4, 3)]),
+    "cross_entropy": (lambda m, T, x: m.cross_entropy(x, T([0, 2, 1, 2]), label_smoothing=0.1,
+                                                        weight=T([1.0, 2.0, 0.5])), [(4, 3)]),
+    "cross_entropy_probs": (lambda m, T, x, p: m.cross_entropy(x, p.softmax(1), reduction="sum"),
+                            [(4, 3), (4, 3)]),
+    "nll": (lambda m, T, x: m.nll_loss(x.log_softmax(1), T([0, 2, 1, 2])), [(4, 3)]),
+    "huber_l1": (lambda m, T, x, y: m.huber_loss(x * x, y, delta=0.5) + m.l1_loss(x * y, y),
+                 [(4, 3), (4, 3)]),
+    "batch_norm": (lambda m, T, x, w, b: m.batch_norm(x, None, None, w, b, training=True) ** 2,
+                   [(5, 3), (3,), (3,)]),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_second_derivatives_of_fused_functions_match_torch(name, rng):
+    torch = _torch()
+    fn, shapes = SECOND_ORDER[name]
+    arrays = [rng.standard_normal(s) for s in shapes]
+    vs = [rng.standard_normal(s) for s in shapes]
+
+    def const_te(v):
+        return te.tensor(np.asarray(v, np.float64 if isinstance(v[0], float) else np.int64))
+
+    def const_torch(v):
+        return torch.tensor(v, dtype=torch.float64 if isinstance(v[0], float) else torch.long)
+    results = []
+    for lib, m, const, grad in ((te, F, const_te, te.grad),
+                                (torch, torch.nn.functional, const_torch, torch.autograd.grad)):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(m, const, *xs)
+        seed = lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))
+        firsts = grad((out * seed).sum(), xs, create_graph=True)
+        hvp = sum((g * lib.tensor(v)).sum() for g, v in zip(firsts, vs))
+        seconds = grad(hvp, xs, allow_unused=True)
+        results.append([g.detach().numpy() if lib is torch else g.data for g in firsts] +
+                       [np.zeros(s) if g is None else np.asarray(g.detach().numpy() if lib is torch
+                                                                 else g.data) for g, s in
+                        zip(seconds, shapes)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    assert any(np.abs(r).max() > 1e-3 for r in results[0][len(shapes):])   # not all zero

@@ -39,6 +39,26 @@ def test_regression_losses_closed_forms_and_gradcheck(rng, reduction):
         assert te.gradcheck(lambda a, b: loss_fn(a, b), [x, y])
 
 
+SECOND_ORDER_LOSSES = {   # inputs kept away from the kinks of |d| and Huber's δ
+    "mse": lambda a, b, r: F.mse_loss(a, b, reduction=r),
+    "l1": lambda a, b, r: F.l1_loss(a * a, b, reduction=r),
+    "huber": lambda a, b, r: F.huber_loss(a * b, b, reduction=r, delta=0.5),
+    "bce_with_logits": lambda a, b, r: F.binary_cross_entropy_with_logits(
+        a, b.sigmoid(), reduction=r, pos_weight=te.tensor(np.array([2.0, 0.5, 1.0]))),
+    "nll": lambda a, b, r: F.nll_loss((a * b).log_softmax(1), te.tensor([0, 2, 1, 0]),
+                                      reduction=r, weight=te.tensor(np.array([1.0, 2.0, 0.5]))),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", list(SECOND_ORDER_LOSSES))
+def test_losses_gradgradcheck_in_input_and_target(rng, name, reduction):
+    """create_graph=True through every loss, w.r.t. the input and the target."""
+    x, y = t64(rng, 4, 3), t64(rng, 4, 3)
+    fn = SECOND_ORDER_LOSSES[name]
+    assert te.gradgradcheck(lambda a, b: fn(a, b, reduction), [x, y])
+
+
 def test_regression_losses_warn_on_broadcasting_and_reject_bad_reduction():
     with pytest.warns(UserWarning, match="broadcast"):
         F.mse_loss(te.zeros(4, 1), te.zeros(4))
@@ -199,6 +219,23 @@ def test_fused_cross_entropy_equals_composed_even_for_huge_logits(rng, scale):
     np.testing.assert_allclose(fused.item(), composed.item(), rtol=1e-12)
     np.testing.assert_allclose(g_fused, x.grad.data, rtol=1e-10, atol=1e-15)
     np.testing.assert_allclose(fused.item(), ce_reference(x.data, y), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_probability_targets_at_huge_logits(dtype):
+    """Soft targets with logits of ±1e4: finite loss and finite, exact gradients for
+    both the logits (softmax − q) and the targets (−log softmax / N)."""
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4], [1e4, 1e4, -1e4]])
+    q = np.array([[0.5, 0.5, 0.0], [0.0, 0.25, 0.75], [1.0, 0.0, 0.0]])
+    x = te.tensor(logits.astype(dtype), requires_grad=True)
+    p = te.tensor(q.astype(dtype), requires_grad=True)
+    loss = F.cross_entropy(x, p)
+    loss.backward()
+    logp = log_softmax_np(logits)               # [[0, -2e4, -1e4], [-2e4, -2e4, 0], ...]
+    np.testing.assert_allclose(loss.item(), -(q * logp).sum() / 3, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.data, (np.exp(logp) - q) / 3, atol=1e-7)
+    np.testing.assert_allclose(p.grad.data, -logp / 3, rtol=1e-6)
+    assert loss.dtype == x.grad.dtype == p.grad.dtype == dtype
 
 
 def test_cross_entropy_float32_huge_logits_are_finite_and_correct():

@@ -195,6 +195,37 @@ def test_repr_is_torch_like():
     assert repr(nn.Dropout(0.1)) == "Dropout(p=0.1)"
 
 
+def test_repr_and_state_dict_keys_equal_torchs_for_a_mixed_model():
+    """Same code with either library: identical repr text (for the layers whose torch
+    repr has no options we lack), the same parameter names, and the same state-dict
+    keys and shapes (BatchNorm buffers and loss weights included)."""
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        m = lib.nn
+
+        class Model(m.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = m.Sequential(m.Conv2d(1, 4, 3, stride=2, padding=1), m.Tanh(),
+                                             m.Conv2d(4, 2, (2, 1), bias=False), m.Flatten())
+                self.blocks = m.ModuleList([m.Linear(8, 8), m.LeakyReLU(0.2), m.GELU(),
+                                            m.Sigmoid(), m.Identity()])
+                self.embed = m.Embedding(10, 3, padding_idx=0)
+                self.heads = m.Sequential(m.Softmax(dim=1), m.LogSoftmax(dim=-1))
+                self.norm = m.BatchNorm1d(8)
+                self.loss = m.CrossEntropyLoss(weight=lib.tensor([1.0, 2.0]))
+        return Model()
+    ours, theirs = build(te), build(torch)
+    skip = ("(norm)", "(loss)")                # torch prints extra BatchNorm/loss options
+    assert [line for line in repr(ours).splitlines() if not line.strip().startswith(skip)] == \
+        [line for line in repr(theirs).splitlines() if not line.strip().startswith(skip)]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert len(list(ours.modules())) == len(list(theirs.modules()))
+
+
 # ------------------------------------------------------------------ containers
 def test_sequential_index_slice_len_append():
     a, b, c = nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)
@@ -239,6 +270,31 @@ def test_module_list_registers_its_modules():
     assert "blocks.0.weight" in Tower().state_dict()
     with pytest.raises(NotImplementedError):
         layers(te.zeros(1, 2))
+
+
+@pytest.mark.parametrize("container", ["Sequential", "ModuleList"])
+def test_deleting_renumbers_so_append_never_overwrites(container):
+    """After ``del m[i]`` the remaining modules are renamed "0", "1", ... like torch;
+    otherwise ``append`` would reuse a name still taken and drop a layer."""
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        layers = [lib.nn.Linear(2, 3), lib.nn.ReLU(), lib.nn.Linear(3, 1), lib.nn.Tanh()]
+        cls = getattr(lib.nn, container)
+        return cls(*layers) if container == "Sequential" else cls(layers)
+    ours, theirs = build(te), build(torch)
+    first_linear = ours[2]
+    for m in (ours, theirs):
+        del m[0]
+        del m[-1]
+        m.append(m[0])                      # name "2" must be new, not the Linear's
+    assert len(ours) == len(theirs) == 3 and ours[1] is first_linear
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["1.weight", "1.bias"]
+    assert ours.__dict__["1"] is first_linear and "3" not in ours.__dict__
+    for m in (ours, theirs):
+        del m[0:2]
+    assert repr(ours) == repr(theirs) == f"{container}(\n  (0): ReLU()\n)"
 
 
 # ------------------------------------------------------------------ tagging contract (viz)

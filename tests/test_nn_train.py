@@ -1,45 +1,38 @@
-"""Learning end to end with nn + optim: XOR, an MLP and a small CNN on scikit-learn's
-8×8 digits (held-out 25 % split), and nn.summary on the CNN."""
+"""Learning end to end with nn + optim + te.fit: XOR, an MLP and a small CNN on the 8×8
+digits of te.data.load_digits (held-out 25 % split), and nn.summary on the CNN."""
 import numpy as np
 import pytest
 
 import tinygrad_edu as te
 from tinygrad_edu import nn, optim
 
-sklearn = pytest.importorskip("sklearn")
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+pytest.importorskip("sklearn")          # te.data.load_digits reads scikit-learn's copy
 
 
 @pytest.fixture(scope="module")
 def digits():
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
-    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    """The 1,797 digits (N, 64) in [0, 1], split once: 1,348 to train, 449 held out."""
+    X, y = te.data.load_digits()
+    Xtr, Xte, ytr, yte = te.data.train_test_split(X, y, test_size=0.25, seed=0)
+    return Xtr, Xte, ytr, yte
 
 
 def fit(model, data, shape, epochs, lr=5e-3, batch=64):
-    """Adam on mini-batches; returns (test accuracy, mean training loss per epoch)."""
-    Xtr, Xte, ytr, yte = data
-    opt = optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
-    order = np.random.default_rng(0)
-    history = []
-    model.train()
-    for _ in range(epochs):
-        perm, total = order.permutation(len(Xtr)), 0.0
-        for i in range(0, len(Xtr), batch):
-            idx = perm[i:i + batch]
-            loss = loss_fn(model(te.tensor(Xtr[idx].reshape((-1,) + shape))), te.tensor(ytr[idx]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        history.append(total / len(Xtr))
+    """Adam on shuffled mini-batches through ``te.fit``; returns (test accuracy after
+    the last epoch, in eval mode without grad, and the training-loss history)."""
+    Xtr, Xte, ytr, yte = (t.reshape((-1,) + shape) if t.ndim == 2 else t for t in data)
+    loader = te.data.DataLoader(te.data.TensorDataset(Xtr, ytr), batch_size=batch,
+                                shuffle=True, seed=0)
+    test = te.data.DataLoader(te.data.TensorDataset(Xte, yte), batch_size=len(yte))
+    history = te.fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=lr),
+                     loader, epochs, val_loader=test, progress=False)
+    assert model.training                                   # fit leaves train mode on
     model.eval()
-    with te.no_grad():
-        pred = model(te.tensor(Xte.reshape((-1,) + shape))).argmax(1).numpy()
-    return (pred == yte).mean(), history
+    with te.no_grad():                                      # te.fit's figure, recomputed
+        accuracy = (model(Xte).argmax(1).numpy() == yte.numpy()).mean()
+    assert accuracy == pytest.approx(history["val_accuracy"][-1])
+    assert len(history["loss"]) == epochs and len(Xte) == 449
+    return accuracy, history["loss"]
 
 
 def mlp():
@@ -75,7 +68,7 @@ def test_mlp_64_64_10_on_digits_reaches_97_percent(digits):
 
 
 def test_small_cnn_trains_on_digits_and_matches_the_mlp(digits):
-    epochs = 15
+    epochs = 20
     te.manual_seed(0)
     mlp_acc, mlp_hist = fit(mlp(), digits, (64,), epochs)
     te.manual_seed(0)

@@ -1,5 +1,6 @@
 """Every differentiable op: forward against NumPy (or a closed form) and gradcheck in
 float64 over several shapes, including broadcasting in both directions."""
+import itertools
 import math
 import types
 
@@ -92,6 +93,25 @@ def test_pow_gradient_wrt_exponent(rng):
     (ta ** tb).sum().backward()
     np.testing.assert_allclose(ta.grad.data, b * a ** (b - 1))
     np.testing.assert_allclose(tb.grad.data, a ** b * np.log(a))
+
+
+def test_pow_gradients_at_a_zero_base_take_the_limits():
+    """x**0 has derivative 0 everywhere (also at x = 0, not 0·0⁻¹ = nan), and
+    ∂(aᵇ)/∂b = aᵇ ln a → 0 at a = 0 for b ≥ 0: the values torch gives."""
+    x = Tensor(np.array([0.0, 1.0, 2.0]), requires_grad=True)
+    te.stack([x ** k for k in range(4)]).sum().backward()      # 1 + x + x² + x³
+    assert x.grad.tolist() == [1.0, 6.0, 17.0]
+    a = Tensor(np.array([0.0, 0.0, 0.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([0.0, 2.0, 1.0, 0.0]), requires_grad=True)
+    (a ** b).sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0, 1.0, 0.0]
+    np.testing.assert_allclose(b.grad.data, [0.0, 0.0, 0.0, np.log(2.0)])
+    torch = pytest.importorskip("torch")
+    ta = torch.tensor(a.data, requires_grad=True)
+    tb = torch.tensor(b.data, requires_grad=True)
+    (ta ** tb).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, ta.grad.numpy())
+    np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-15)
 
 
 @pytest.mark.parametrize("op, expected_a, expected_b", [
@@ -253,6 +273,20 @@ def test_var_std_correction_and_values():
     assert te.var(x).item() == pytest.approx(5 / 3) and te.std(x).item() == x.std().item()
 
 
+def test_std_of_constant_values_has_zero_gradient_like_torch():
+    """d std/dx at std = 0 is 0/0; torch defines it as 0, so a constant row in a
+    batch does not turn every gradient into nan."""
+    x = Tensor(np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]]), requires_grad=True)
+    s = x.std(1)
+    assert s.tolist() == [0.0, pytest.approx(math.sqrt(7 / 3))]
+    (s * Tensor(np.array([2.0, 3.0]))).sum().backward()
+    row = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(x.grad.data, [[0, 0, 0], 3 * (row - row.mean()) / (2 * s.data[1])])
+    y = Tensor([5.0, 5.0], requires_grad=True)
+    y.std().backward()
+    assert y.grad.tolist() == [0.0, 0.0] and y.std().dtype == np.float32
+
+
 def test_sum_of_int_tensor_and_mean_gives_float():
     t = te.tensor([[1, 2], [3, 4]])
     assert t.sum().item() == 10 and t.sum().dtype == np.int64
@@ -406,6 +440,19 @@ def test_bad_reshape_names_op_and_shape():
         Tensor.zeros(2, 3).reshape(4, 2)
 
 
+def test_bad_dims_and_indices_name_the_op_and_shape():
+    t = Tensor.zeros(2, 3)
+    for name, fn in [("sum", lambda: t.sum(4)), ("max", lambda: t.max(dim=3)),
+                     ("mean", lambda: t.var(3)), ("mean", lambda: t.std((0, 5))),
+                     ("softmax", lambda: t.softmax(2))]:
+        with pytest.raises((ValueError, IndexError), match=rf"{name}.*\(2, 3\)"):
+            fn()
+    with pytest.raises(IndexError, match=r"getitem.*\(2, 3\).*out of bounds"):
+        t[5]
+    with pytest.raises(IndexError, match=r"getitem.*\(2, 3\)"):
+        t[[0, 2], [7, 0]]
+
+
 # ------------------------------------------------------------------ indexing
 INDEXES = {
     "int": 1,
@@ -540,6 +587,94 @@ def test_pad_bad_input():
 ])
 def test_dtype_promotion_like_pytorch(make, dtype):
     assert make().dtype == dtype
+
+
+# Each case runs on tinygrad_edu and on torch (``m`` is the module, ``D`` maps short
+# names to its dtypes and "arr" to how it takes an ndarray); dtype and values must
+# agree. Covers Python scalars, NumPy scalars and arrays, 0-d tensors (which lose to
+# dimensioned ones of the same category, as in torch), bool/int/float categories,
+# and float-only ops applied to integer tensors.
+DTYPE_CASES = {
+    "int_list": lambda m, D: m.tensor([1, 2, 3]),
+    "float_list": lambda m, D: m.tensor([1, 2.5]),
+    "np_float64_scalar": lambda m, D: m.tensor(np.float64(3.0)),
+    "np_float32_scalar": lambda m, D: m.tensor(np.float32(3.0)),
+    "int32_plus_0d_int64": lambda m, D: m.tensor([1, 2], dtype=D["i32"]) + m.tensor(3),
+    "f32_plus_0d_f64": lambda m, D: m.tensor([1.0, 2.0]) + m.tensor(np.float64(1.5)),
+    "0d_f64_plus_f32": lambda m, D: m.tensor(np.float64(1.5)) * m.tensor([1.0, 2.0]),
+    "int32_plus_0d_f64": lambda m, D: m.tensor([1, 2], dtype=D["i32"]) + m.tensor(np.float64(1.5)),
+    "0d_f64_plus_0d_f32": lambda m, D: m.tensor(np.float64(1.5)) + m.tensor(2.0),
+    "int_plus_np_float64": lambda m, D: m.tensor([1, 2]) + np.float64(1.5),
+    "f32_plus_np_float64": lambda m, D: m.tensor([1.0, 2.0]) + np.float64(1.5),
+    "f64_plus_np_float32": lambda m, D: m.tensor([1.0, 2.0], dtype=D["f64"]) + np.float32(1.5),
+    "f32_plus_f64_ndarray": lambda m, D: m.tensor([1.0, 2.0]) + D["arr"](np.array([1.5, 2.5])),
+    "int_plus_0d_f64_ndarray": lambda m, D: m.tensor([1, 2]) * D["arr"](np.array(1.5)),
+    "f32_plus_0d_f64_ndarray": lambda m, D: m.tensor([1.0, 2.0]) - D["arr"](np.array(1.5)),
+    "0d_bool_plus_int32": lambda m, D: m.tensor(True) + m.tensor([1, 2], dtype=D["i32"]),
+    "0d_int_plus_bool": lambda m, D: m.tensor(2) + m.tensor([True, False]),
+    "int_exp": lambda m, D: m.tensor([0, 1, 2]).exp(),
+    "int_log": lambda m, D: m.tensor([1, 2, 3]).log(),
+    "int_sqrt": lambda m, D: m.tensor([1, 4, 9]).sqrt(),
+    "int_sin_cos": lambda m, D: m.tensor([0, 1]).sin() + m.tensor([0, 1]).cos(),
+    "int_tanh": lambda m, D: m.tensor([-1, 0, 2]).tanh(),
+    "int_sigmoid": lambda m, D: m.tensor([-1, 0, 2]).sigmoid(),
+    "int_relu": lambda m, D: m.tensor([-1, 0, 2]).relu(),
+    "int_abs": lambda m, D: m.tensor([-1, 0, 2]).abs(),
+    "int_clamp_float": lambda m, D: m.tensor([-1, 0, 2]).clamp(min=0.5),
+    "int_clamp_int": lambda m, D: m.tensor([-1, 0, 2]).clamp(max=1),
+    "int_max": lambda m, D: m.tensor([[3, 1], [2, 3]]).max(),
+    "int_min_dim": lambda m, D: m.tensor([[3, 1], [2, 3]]).min(1)[0],
+    "bool_sum": lambda m, D: m.tensor([True, True, False]).sum(),
+    "int32_sum": lambda m, D: m.tensor([1, 2], dtype=D["i32"]).sum(),
+    "where_float_scalar_int": lambda m, D: m.where(m.tensor([True, False]), 1.5, m.tensor([1, 2])),
+    "where_two_scalars": lambda m, D: m.where(m.tensor([True, False]), 2, 3.5),
+    "where_f32_0d_f64": lambda m, D: m.where(m.tensor([True, False]), m.tensor([1.0, 2.0]),
+                                             m.tensor(np.float64(9.0))),
+}
+
+
+@pytest.mark.parametrize("name", list(DTYPE_CASES))
+def test_dtype_and_values_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    ours = DTYPE_CASES[name](te, {"i32": np.int32, "f64": np.float64, "arr": lambda a: a})
+    theirs = DTYPE_CASES[name](torch, {"i32": torch.int32, "f64": torch.float64,
+                                       "arr": torch.from_numpy})
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(np.asarray(ours.data, np.float64),
+                               theirs.numpy().astype(np.float64), rtol=1e-6)
+
+
+def test_promotion_table_matches_pytorch():
+    """Every pair of bool/uint8/int32/int64/float32/float64 operands, each 0-d or 1-d,
+    through +, *, maximum and where; then each tensor with Python and NumPy scalars on
+    either side. The result dtype must be torch's in every case."""
+    torch = pytest.importorskip("torch")
+    names = ["bool", "uint8", "int32", "int64", "float32", "float64"]
+
+    def make(lib, name, ndim):
+        value = np.array([1, 0] if ndim else 1).astype(name)
+        return te.tensor(value) if lib is te else torch.tensor(value)
+
+    def dtype_name(t):
+        return str(t.dtype).replace("torch.", "")
+    ops = {"add": lambda m, a, b: a + b, "mul": lambda m, a, b: a * b,
+           "maximum": lambda m, a, b: m.maximum(a, b),
+           "where": lambda m, a, b: m.where(m.tensor([True, False]), a, b)}
+    operands = [(n, d) for n in names for d in (0, 1)]
+    mismatches = []
+    for (na, da), (nb, db) in itertools.product(operands, repeat=2):
+        for op, fn in ops.items():
+            ours = fn(te, make(te, na, da), make(te, nb, db))
+            theirs = fn(torch, make(torch, na, da), make(torch, nb, db))
+            if dtype_name(ours) != dtype_name(theirs):
+                mismatches.append((op, na, da, nb, db, ours.dtype, theirs.dtype))
+    for (name, ndim), scalar in itertools.product(operands, [True, 3, 2.5, np.float64(2.5),
+                                                              np.float32(2.5), np.int32(3)]):
+        for ours, theirs in [(make(te, name, ndim) + scalar, make(torch, name, ndim) + scalar),
+                             (scalar * make(te, name, ndim), scalar * make(torch, name, ndim))]:
+            if dtype_name(ours) != dtype_name(theirs):
+                mismatches.append((name, ndim, repr(scalar), ours.dtype, theirs.dtype))
+    assert mismatches == []
 
 
 def test_promotion_values():

@@ -16,6 +16,8 @@ from tinygrad_edu import Tensor
     (np.array([1.0, 2.0]), np.float64),    # an ndarray keeps its dtype
     (np.array([1.0], np.float32), np.float32),
     (np.array([1, 2], np.int32), np.int32),
+    (np.float64(2.5), np.float64),         # so does a NumPy scalar (as torch.tensor)
+    (np.float32(2.5), np.float32),
     ([[1, 2], [3.5, 4]], np.float32),      # mixed nested list -> float
 ])
 def test_creation_dtype(data, dtype):
@@ -171,6 +173,15 @@ def test_cast_is_differentiable():
     assert y.dtype == np.float64
     y.backward()
     assert x.grad.dtype == np.float32 and x.grad.tolist() == [3.0, 4.0]
+
+
+def test_cast_to_integer_or_bool_leaves_the_graph_like_torch():
+    x = Tensor([1.5, -2.5], requires_grad=True)
+    for t, expected in [(x.long(), [1, -2]), (x.int(), [1, -2]), (x.bool(), [True, True])]:
+        assert t.tolist() == expected and not t.requires_grad and t.grad_fn is None
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (x.long() * 2).sum().backward()
+    assert x.grad is None
 
 
 # ------------------------------------------------------------------ comparisons

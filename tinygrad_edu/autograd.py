@@ -50,18 +50,32 @@ class set_grad_enabled(contextlib.ContextDecorator):
         _state["grad"] = self.prev.pop()
 
 
-class no_grad(set_grad_enabled):
+class _ModeSwitch(set_grad_enabled):
+    """A grad-mode switch used as ``with m():``, ``@m()`` or, like torch, bare ``@m``."""
+
+    mode = False
+
+    def __new__(cls, func: Callable | None = None) -> Any:
+        switch = super().__new__(cls)
+        if func is None:
+            return switch
+        switch.__init__()
+        return switch(func)             # used as a bare decorator: the wrapped function
+
+    def __init__(self, func: Callable | None = None) -> None:
+        super().__init__(type(self).mode)
+
+
+class no_grad(_ModeSwitch):
     """Nothing computed inside is recorded: results have no ``grad_fn``."""
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    mode = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_ModeSwitch):
     """Turn recording back on inside a ``no_grad`` block."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    mode = True
 
 
 class detect_anomaly(contextlib.ContextDecorator):
@@ -177,11 +191,11 @@ class Function:
             record = False
         try:
             data = cls.forward(ctx, *arrays, **kwargs)
-        except ValueError as exc:
+        except (ValueError, IndexError) as exc:     # NumPy's text names neither op nor shapes
             shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays
                                   if isinstance(a, np.ndarray))
-            raise ValueError(f"{cls.name().lower()}: cannot apply to shapes {shapes}: "
-                             f"{exc}") from None
+            kind = ValueError if isinstance(exc, ValueError) else IndexError
+            raise kind(f"{cls.name().lower()}: cannot apply to shapes {shapes}: {exc}") from None
         if type(data) is not np.ndarray:   # NumPy returns scalars for 0-d results
             raw, data = data, np.asarray(data)
             if ctx._saved:
@@ -242,13 +256,13 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     """
     grads: dict[Function, Tensor] = {}      # gradient of each node's output so far
     leaf_grads: dict[int, list] = {}        # id(leaf) -> [leaf, gradient]
-    wanted_nodes: dict[Function, int] = {}  # non-leaf inputs of te.grad -> position
+    wanted_nodes: dict[Function, list] = {}  # non-leaf inputs of te.grad -> positions
     captured: list = []
     if inputs is not None:
         captured = [None] * len(inputs)
         for i, t in enumerate(inputs):
             if t.grad_fn is not None:
-                wanted_nodes[t.grad_fn] = i
+                wanted_nodes.setdefault(t.grad_fn, []).append(i)
 
     def deliver(t: Tensor, g: Tensor) -> None:
         """Add ``g`` to what ``t`` has received so far (summed back to t's shape)."""
@@ -277,6 +291,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 if t.requires_grad:
                     deliver(t, g)
             order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
+            useful = None if inputs is None else _nodes_leading_to(order, inputs)
             anomaly = _state["anomaly"]
             for node in order:
                 g = grads.pop(node, None)
@@ -290,7 +305,10 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                         kept = g if create_graph else g.detach()
                         out.grad = kept if out.grad is None else out.grad + kept
                 if wanted_nodes and node in wanted_nodes:
-                    captured[wanted_nodes[node]] = g
+                    for i in wanted_nodes[node]:
+                        captured[i] = g
+                if useful is not None and node not in useful:
+                    continue            # te.grad: nothing it asked for lies below this node
                 if anomaly:     # blame NaN/inf on this node's backward, not its inner ops
                     _state["anomaly"] = False
                     try:
@@ -309,7 +327,13 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                             gi = Tensor._make(np.asarray(gi), False, None)
                         if anomaly:
                             _check_finite(gi.data, f"the backward of {node.name()}")
-                        deliver(t, gi)
+                        try:
+                            deliver(t, gi)
+                        except ValueError:      # a custom backward returned a wrong shape
+                            raise ValueError(
+                                f"{node.name()}.backward returned a gradient of shape "
+                                f"{gi.shape} for an input of shape {t.shape}; it must have "
+                                f"that shape or broadcast to it") from None
                 if not retain_graph:
                     node._saved = _FREED
     finally:
@@ -333,6 +357,22 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             data = g.data if g.data.flags.writeable else g.data.copy()
             t.grad = Tensor._make(data, False, None)
     return None
+
+
+def _nodes_leading_to(order: list[Function], inputs: Sequence[Tensor]) -> set[Function]:
+    """The nodes whose backward must run for ``te.grad``: those with one of ``inputs``
+    somewhere below them (like torch, the walk stops at the inputs, so it neither
+    wastes work nor touches parts of the graph that were already freed)."""
+    leaves = {id(t) for t in inputs if t.grad_fn is None}
+    wanted = {t.grad_fn for t in inputs if t.grad_fn is not None}
+    useful: set[Function] = set()
+    for node in reversed(order):        # producers before consumers
+        for t in node.inputs:
+            if isinstance(t, Tensor) and (id(t) in leaves if t.grad_fn is None else
+                                          t.grad_fn in wanted or t.grad_fn in useful):
+                useful.add(node)
+                break
+    return useful
 
 
 def _check_grad_count(node: Function, in_grads: tuple) -> None:

@@ -36,7 +36,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         data = data.data
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
-    is_array = isinstance(data, np.ndarray)
+    is_array = isinstance(data, (np.ndarray, np.generic))     # np.float64(1) too
     arr = np.array(data)
     if arr.dtype == np.float64 and not is_array:
         arr = arr.astype(DEFAULT_FLOAT)
@@ -273,6 +273,10 @@ class Tensor:
             return np.asarray(other, dtype=self.data.dtype)
         if isinstance(other, np.ndarray):       # a constant: no copy, ops never mutate it
             return Tensor._make(other, False, None)
+        if isinstance(other, np.generic):       # NumPy scalars act as Python scalars
+            return self._operand(other.item())
+        if isinstance(other, float):            # a Python float on an int/bool tensor:
+            return np.asarray(other, DEFAULT_FLOAT)     # float32, as torch
         return Tensor(other)
 
     def _binary(self, op: type, other: Any, reverse: bool = False) -> "Tensor":
@@ -364,8 +368,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ dtype
     def to(self, dtype: Any) -> "Tensor":
+        """This tensor as ``dtype``; differentiable between float types, while integer
+        and bool results are cut from the graph (as in torch)."""
         dtype = np.dtype(dtype)
-        return self if dtype == self.data.dtype else F.Cast.apply(self, dtype=dtype)
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind not in "fc":
+            return Tensor._make(self.data.astype(dtype), False, None)
+        return F.Cast.apply(self, dtype=dtype)
 
     def float(self) -> "Tensor":
         return self.to(np.float32)
@@ -387,28 +397,28 @@ class Tensor:
 
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> "Tensor":
-        return F.Exp.apply(self)
+        return F.Exp.apply(self._float())
 
     def log(self) -> "Tensor":
-        return F.Log.apply(self)
+        return F.Log.apply(self._float())
 
     def sqrt(self) -> "Tensor":
-        return F.Sqrt.apply(self)
+        return F.Sqrt.apply(self._float())
 
     def abs(self) -> "Tensor":
         return F.Abs.apply(self)
 
     def sin(self) -> "Tensor":
-        return F.Sin.apply(self)
+        return F.Sin.apply(self._float())
 
     def cos(self) -> "Tensor":
-        return F.Cos.apply(self)
+        return F.Cos.apply(self._float())
 
     def tanh(self) -> "Tensor":
-        return F.Tanh.apply(self)
+        return F.Tanh.apply(self._float())
 
     def sigmoid(self) -> "Tensor":
-        return F.Sigmoid.apply(self)
+        return F.Sigmoid.apply(self._float())
 
     def relu(self) -> "Tensor":
         return F.ReLU.apply(self)
@@ -417,15 +427,16 @@ class Tensor:
         return F.LeakyReLU.apply(self, negative_slope=negative_slope)
 
     def gelu(self) -> "Tensor":
-        return F.GELU.apply(self)
+        return F.GELU.apply(self._float())
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> "Tensor":
-        return F.Softplus.apply(self, beta=beta, threshold=threshold)
+        return F.Softplus.apply(self._float(), beta=beta, threshold=threshold)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
-        return F.Clamp.apply(self, min=min, max=max)
+        x = self._float() if isinstance(min, float) or isinstance(max, float) else self
+        return F.Clamp.apply(x, min=min, max=max)
 
     clip = clamp
 
@@ -473,23 +484,28 @@ class Tensor:
         if correction is None:
             correction = 1 if unbiased else 0
         x = self._float()
-        n = x.data.size if dim is None else int(np.prod([x.shape[d] for d in
-                                                         np.atleast_1d(dim)]))
-        centred = x - x.mean(dim, keepdim=True)
+        mean = x.mean(dim, keepdim=True)
+        n = x.data.size // max(mean.data.size, 1)       # elements per reduced group
+        centred = x - mean
         return (centred * centred).sum(dim, keepdim=keepdim) / max(n - correction, 0)
 
     def std(self, dim: int | tuple | None = None, unbiased: bool = True,
             keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """√var; like torch, where the std is 0 its gradient is 0 (not 0·∞ = nan)."""
+        v = self.var(dim, unbiased, keepdim, correction=correction)
+        zero = v.data == 0
+        if not zero.any():
+            return v.sqrt()
+        return where(zero, 0.0, where(zero, 1.0, v).sqrt())
 
     def logsumexp(self, dim: int | tuple | None = None, keepdim: bool = False) -> "Tensor":
-        return F.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
+        return F.LogSumExp.apply(self._float(), dim=dim, keepdim=keepdim)
 
     def softmax(self, dim: int = -1) -> "Tensor":
-        return F.Softmax.apply(self, dim=dim)
+        return F.Softmax.apply(self._float(), dim=dim)
 
     def log_softmax(self, dim: int = -1) -> "Tensor":
-        return F.LogSoftmax.apply(self, dim=dim)
+        return F.LogSoftmax.apply(self._float(), dim=dim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return self._arg(np.argmax, dim, keepdim)
@@ -566,12 +582,21 @@ class Tensor:
                         "tensor (e.g. with te.where) or assign to .data without grad")
 
 
+def _category(dtype: np.dtype) -> int:
+    return 0 if dtype.kind == "b" else 1 if dtype.kind in "iu" else 2
+
+
 def _promote(a: Any, b: Any) -> tuple:
-    """Bring two operands to one dtype like PyTorch: a float beats an integer,
-    otherwise the wider type wins."""
-    da, db = np.asarray(getattr(a, "data", a)).dtype, np.asarray(getattr(b, "data", b)).dtype
-    if (da.kind in "fc") != (db.kind in "fc"):
-        target = da if da.kind in "fc" else db
+    """Bring two operands to one dtype like PyTorch: float beats integer beats bool
+    (the higher category keeps its dtype); within a category a dimensioned operand's
+    dtype beats a 0-d one's, otherwise the wider type wins."""
+    xa, xb = np.asarray(getattr(a, "data", a)), np.asarray(getattr(b, "data", b))
+    da, db = xa.dtype, xb.dtype
+    ca, cb = _category(da), _category(db)
+    if ca != cb:
+        target = da if ca > cb else db
+    elif (xa.ndim == 0) != (xb.ndim == 0):
+        target = db if xa.ndim == 0 else da
     else:
         target = np.promote_types(da, db)
 
@@ -585,11 +610,12 @@ def _promote(a: Any, b: Any) -> tuple:
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     """``condition ? input : other`` elementwise; differentiable in input and other."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    if not isinstance(input, Tensor):
-        input = Tensor(input, dtype=other.dtype if isinstance(other, Tensor) else None)
-    if not isinstance(other, Tensor):
+    if not isinstance(input, Tensor) and isinstance(other, Tensor):
+        input = other._operand(input)       # a scalar/array, as on the right of an op
+    elif not isinstance(other, Tensor):
+        input = input if isinstance(input, Tensor) else Tensor(input)
         other = input._operand(other)
-    if isinstance(other, Tensor) and input.dtype != other.dtype:
+    if input.dtype != other.dtype:
         input, other = _promote(input, other)
     return F.Where.apply(cond.astype(bool, copy=False), input, other)
 

@@ -72,7 +72,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = aᵇ.  ∂z/∂a = b·aᵇ⁻¹, ∂z/∂b = aᵇ·ln a."""
+    """z = aᵇ.  ∂z/∂a = b·aᵇ⁻¹, ∂z/∂b = aᵇ·ln a (both 0 at a = 0 where the limit is,
+    as in torch)."""
     formula = "∂z/∂a = b·a^(b−1),  ∂z/∂b = a^b·ln a"
 
     @staticmethod
@@ -85,8 +86,17 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = grad * b * a ** (b - 1) if need_a else None
-        gb = grad * out * a.log() if need_b else None
+        ga = gb = None
+        if need_a:                          # at a = b = 0 the limit is 0, not 0·0⁻¹ = nan
+            base = a
+            if np.count_nonzero(b.data) != b.data.size:     # some exponent is 0
+                base = Where.apply((a.data == 0) & (b.data == 0), np.ones((), a.dtype), a)
+            ga = grad * b * base ** (b - 1)
+        if need_b:                          # aᵇ·ln a → 0 as a → 0⁺ when b ≥ 0 (as torch)
+            base = a
+            if np.count_nonzero(a.data) != a.data.size:     # some base is 0
+                base = Where.apply((a.data == 0) & (b.data >= 0), np.ones((), a.dtype), a)
+            gb = grad * out * base.log()
         return ga, gb
 
 

@@ -60,7 +60,8 @@ class _Extremum(Function):
         out = cls.reduce(a, axis=dim, keepdims=True)
         if dim is None:
             mask = (a == out).astype(a.dtype)
-            mask /= mask.sum()
+            if mask.dtype.kind in "fc":   # integer tensors never need a gradient
+                mask /= mask.sum()
         else:
             idx = np.expand_dims(cls.pick(a, axis=dim), dim)
             mask = np.zeros_like(a)

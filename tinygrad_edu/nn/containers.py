@@ -29,9 +29,16 @@ class _Indexed(Module):
         setattr(self, self._key(idx), module)
 
     def __delitem__(self, idx: int | slice) -> None:
+        """Remove modules, then renumber the rest "0", "1", ... (as torch), so that
+        ``append`` never reuses a name that is still taken."""
         keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
         for key in keys:
             delattr(self, key)
+        rest = list(self._modules.values())
+        for key in list(self._modules):
+            delattr(self, key)
+        for i, module in enumerate(rest):
+            self.add_module(str(i), module)
 
     def append(self, module: Module) -> "_Indexed":
         """Add ``module`` at the end (named by the next free integer)."""

@@ -19,7 +19,7 @@ from ..tensor import Tensor, where
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
-           "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
+           "embedding", "one_hot", "pad", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss"]
 
 
@@ -71,6 +71,9 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 # ------------------------------------------------------------------ layers
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x·Wᵀ + b, W of shape (out_features, in_features); one fused node."""
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got "
+                         f"shape {weight.shape} (input shape {input.shape})")
     if input.shape[-1:] != weight.shape[1:]:
         raise ValueError(f"linear: input of shape {input.shape} has "
                          f"{input.shape[-1] if input.ndim else 0} features, but the weight "
@@ -178,11 +181,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         var = (centred * centred).mean(dims, keepdim=True)
         if training and running_mean is not None:
             with no_grad():
-                running_mean.data = ((1 - momentum) * running_mean.data +
-                                     momentum * mean.data.reshape(-1)).astype(running_mean.dtype)
+                # in place, as torch: a state dict taken earlier sees the update
+                running_mean.data[...] = ((1 - momentum) * running_mean.data +
+                                          momentum * mean.data.reshape(-1))
                 unbiased = var.data.reshape(-1) * (count / (count - 1))
-                running_var.data = ((1 - momentum) * running_var.data +
-                                    momentum * unbiased).astype(running_var.dtype)
+                running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
     else:
         centred = input - running_mean.data.reshape(cshape).astype(input.dtype)
         var = Tensor._make(running_var.data.reshape(cshape).astype(input.dtype), False, None)
@@ -223,6 +226,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise ValueError(f"one_hot: class values must be in [0, {n}), got "
                          f"[{idx.min()}, {idx.max()}]")
     return Tensor(np.eye(n, dtype=np.int64)[idx])
+
+
+pad = _fn.pad      # widths last dimension first: (left, right, top, bottom, ...)
 
 
 # ------------------------------------------------------------------ losses

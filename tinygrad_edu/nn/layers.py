@@ -170,7 +170,7 @@ class BatchNorm1d(Module):
                              f"dimension 1, got input of shape {input.shape}")
         momentum = self.momentum or 0.0
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data = np.asarray(self.num_batches_tracked.data + 1)
+            self.num_batches_tracked.data[...] += 1
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or not self.track_running_stats
