@@ -93,12 +93,13 @@ def two_paths() -> tuple[Tensor, Tensor]:
 
 @figure
 def derivation_graphs(out: Path) -> None:
-    """The graphs of the four chain-rule examples, gradient messages on the edges."""
+    """The graphs of the four chain-rule examples, gradient messages on the edges,
+    and the frames of each one's backward pass."""
     for name, build in [("neuron", neuron), ("layer_chain", layer_chain),
                         ("net_221", net_221), ("two_paths", two_paths)]:
         root, _ = build()            # top to bottom: fits the width of a docs page
         te.viz.render(root, out / f"{name}.svg", format="svg", rankdir="TB")
-    te.viz.backward_steps(neuron()[0], out / "neuron_steps", rankdir="TB")
+        te.viz.backward_steps(root, out / f"{name}_steps", rankdir="TB")
 
 
 class WrongCube(te.Function):
@@ -121,6 +122,10 @@ def faulty_graph(out: Path) -> None:
     """check_graph marks the op with the wrong backward in red (internals page)."""
     x = Tensor([0.5, -1.2], requires_grad=True)
     report = te.viz.check_graph((WrongCube.apply(x) * x.sin()).sum())
+    # top to bottom, so that it fits a docs page; check_graph has no rankdir option,
+    # so the gradient-message arrows drawn for left-to-right are turned upward too
+    report.graph.graph_attr["rankdir"] = "TB"
+    report.graph.body = [line.replace("←", "↑") for line in report.graph.body]
     report.graph.render(out / "check_graph", format="svg", cleanup=True)
 
 
