@@ -7,7 +7,7 @@ on and an input requires grad, records the ``Function`` instance as the output's
 ``grad_fn``. That instance doubles as the ``ctx`` object (as in PyTorch): it keeps
 the inputs, what ``forward`` saved, and the hooks of its output.
 
-The engine (:func:`run_backward`) orders the recorded DAG with an iterative
+The engine (``run_backward``) orders the recorded DAG with an iterative
 depth-first search, then walks it from the root to the leaves, calling each
 node's ``backward`` exactly once with the *complete* gradient of its output.
 """
@@ -105,7 +105,7 @@ _FREED = object()  # marks a node whose saved tensors were released by backward
 
 
 class Function:
-    """Base class of every op. Subclasses define two static methods::
+    """Base class of every op. Subclasses define two static methods:
 
         forward(ctx, *arrays, **params) -> np.ndarray
         backward(ctx, grad: Tensor) -> Tensor | tuple[Tensor | None, ...]

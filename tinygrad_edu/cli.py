@@ -47,7 +47,7 @@ def parse_expression(source: str, variables: dict[str, Tensor]) -> Any:
 
     Allowed: numbers, variable names, ``+ - * / **``, unary ``-``/``+``, and calls
     of ``exp log sin cos tanh sigmoid relu`` with one argument. Anything else
-    raises :class:`ExpressionError`.
+    raises ``ExpressionError``.
     """
     if len(source) > _MAX_LENGTH:
         raise ExpressionError(f"expression too long ({len(source)} characters, at most "

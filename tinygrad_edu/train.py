@@ -1,6 +1,6 @@
 """A small training loop with a progress bar, and a plot of its history.
 
-``fit`` is the loop every PyTorch tutorial writes by hand::
+``fit`` is the loop every PyTorch tutorial writes by hand:
 
     for x, y in loader:
         optimizer.zero_grad()

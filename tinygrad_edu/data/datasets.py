@@ -78,7 +78,7 @@ def function_samples(name: str, n: int = 200, low: float | None = None,
                      high: float | None = None, noise: float = 0.0,
                      seed: int | None = None) -> tuple[Tensor, Tensor]:
     """``n`` evenly spaced samples of a 1-D function: ``"linear"`` (2x+5),
-    ``"sin"`` (2·sin x+5) or ``"piecewise"`` (see :func:`piecewise`), plus
+    ``"sin"`` (2·sin x+5) or ``"piecewise"`` (see ``piecewise``), plus
     Gaussian ``noise`` on y. Returns ``x`` and ``y``, both (n, 1) float32."""
     if name not in FUNCTIONS:
         raise ValueError(f"function_samples: unknown function {name!r}; "
@@ -122,7 +122,7 @@ def logo_image(size: int = 64) -> np.ndarray:
 
 
 def painting_data(size: int = 64) -> tuple[Tensor, Tensor, Tensor]:
-    """The coordinates→colour task on :func:`logo_image`: ``coords`` (N, 2) are
+    """The coordinates→colour task on ``logo_image``: ``coords`` (N, 2) are
     (row, col) scaled to [−1, 1], ``rgb`` (N, 3) the colours, ``labels`` (N,)
     int64 is 1 for blue pixels and 0 for grey ones (N = size²)."""
     image, blue = _logo(size)

@@ -4,6 +4,7 @@ small ops would do the same math more slowly.
 * ``Linear``: y = x·Wᵀ + b as one node (exactly the matmuls NumPy code would do).
 * ``CrossEntropy``: log-softmax and negative log-likelihood fused, so huge logits
   stay finite and the gradient is simply ``softmax − target``.
+* ``MSE``: the squared error and its mean or sum in one node; ∂ℓ/∂x = 2(x − y)/N.
 * ``BinaryCrossEntropy``: BCE on probabilities with torch's clamped logs, so
   probabilities of exactly 0 or 1 give a finite loss and gradient.
 * ``Conv2d``: im2col (``sliding_window_view``) and one (batched) matmul.
