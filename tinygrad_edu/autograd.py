@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import weakref
 from typing import Any, Callable, Iterable, Sequence
 
@@ -102,6 +103,10 @@ def _check_finite(arr: np.ndarray, what: str) -> None:
 # Function: one op = forward + backward
 # ----------------------------------------------------------------------------------
 _FREED = object()  # marks a node whose saved tensors were released by backward
+# one shared needs_input_grad tuple per pattern of up to 3 inputs (a fixed table): fewer
+# objects kept per recorded node, which makes the garbage collector's walks cheaper
+_SHARED_FLAGS = {flags: flags for n in (1, 2, 3)
+                 for flags in itertools.product((False, True), repeat=n)}
 
 
 class Function:
@@ -150,17 +155,20 @@ class Function:
                 f"{self.name()}): its saved tensors were freed after the first "
                 f"backward. Pass retain_graph=True to the first backward() if you "
                 f"need to call it again.")
-        graph = {id(t.data): t for t in self.inputs if isinstance(t, Tensor)}
-        out = self._out()
-        if out is not None:
-            graph[id(out.data)] = out
+        inputs, out = self.inputs, self._out()
         result = []
         for arr in saved:
-            if isinstance(arr, np.ndarray):
-                t = graph.get(id(arr))      # the graph's own Tensor holding this array
-                result.append(Tensor._make(arr, False, None) if t is None else t)
-            else:
+            if not isinstance(arr, np.ndarray):
                 result.append(arr)          # Python values (shapes, dims) pass through
+                continue
+            # the graph's own Tensor holding this array: the output, else the last such
+            # input (a plain scan: cheaper than building a lookup dict on every backward)
+            owner = out if out is not None and out.data is arr else None
+            if owner is None:
+                for t in inputs:
+                    if isinstance(t, Tensor) and t.data is arr:
+                        owner = t
+            result.append(Tensor._make(arr, False, None) if owner is None else owner)
         return tuple(result)
 
     @classmethod
@@ -175,20 +183,18 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the arrays of ``args`` and record the node if needed."""
         ctx = cls.__new__(cls)
-        arrays = []
-        record = False
-        for a in args:
+        arrays, need = [], []
+        for a in args:          # one plain loop: faster than comprehensions for 1-3 args
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                if a.requires_grad:
-                    record = True
+                need.append(a.requires_grad)
             else:
                 arrays.append(a)
-        if record and _state["grad"]:
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad
-                                          for a in args])
-        else:
-            record = False
+                need.append(False)
+        record = _state["grad"] and True in need
+        if record:
+            need = tuple(need)
+            ctx.needs_input_grad = _SHARED_FLAGS.get(need, need)
         try:
             data = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError) as exc:     # NumPy's text names neither op nor shapes
@@ -205,7 +211,9 @@ class Function:
         if not record:
             return Tensor._make(data, False, None)
         out = Tensor._make(data, True, ctx)
-        ctx.inputs, ctx._kwargs = args, kwargs
+        ctx.inputs = args
+        if kwargs:          # most ops have none: keep the shared empty class default
+            ctx._kwargs = kwargs
         ctx._out = weakref.ref(out)
         return out
 
@@ -217,18 +225,18 @@ def _topological_order(roots: Iterable[Function]) -> list[Function]:
     """Nodes reachable from ``roots``, every node before the nodes it consumes
     (iterative depth-first search: no recursion limit)."""
     order: list[Function] = []
-    visited: set[int] = set()
+    visited: set[Function] = set()      # nodes hash by identity
     for root in roots:
-        if id(root) in visited:
+        if root in visited:
             continue
-        visited.add(id(root))
+        visited.add(root)
         stack = [(root, iter(root.inputs))]
         while stack:
             node, parents = stack[-1]
             for t in parents:
                 fn = t.grad_fn if isinstance(t, Tensor) else None
-                if fn is not None and id(fn) not in visited:
-                    visited.add(id(fn))
+                if fn is not None and fn not in visited:
+                    visited.add(fn)
                     stack.append((fn, iter(fn.inputs)))
                     break
             else:
@@ -293,6 +301,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
             useful = None if inputs is None else _nodes_leading_to(order, inputs)
             anomaly = _state["anomaly"]
+            plain = not wanted_nodes and useful is None
             for node in order:
                 g = grads.pop(node, None)
                 if g is None:
@@ -304,11 +313,12 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     if out is not None:     # accumulates across backward calls, like a leaf
                         kept = g if create_graph else g.detach()
                         out.grad = kept if out.grad is None else out.grad + kept
-                if wanted_nodes and node in wanted_nodes:
-                    for i in wanted_nodes[node]:
-                        captured[i] = g
-                if useful is not None and node not in useful:
-                    continue            # te.grad: nothing it asked for lies below this node
+                if not plain:           # te.grad only (one test per node otherwise)
+                    if node in wanted_nodes:
+                        for i in wanted_nodes[node]:
+                            captured[i] = g
+                    if useful is not None and node not in useful:
+                        continue        # nothing it asked for lies below this node
                 if anomaly:     # blame NaN/inf on this node's backward, not its inner ops
                     _state["anomaly"] = False
                     try:

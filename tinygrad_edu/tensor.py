@@ -268,8 +268,9 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         kind = self.data.dtype.kind
-        if isinstance(other, bool) or (isinstance(other, int) and kind != "b") or \
-                (isinstance(other, float) and kind in "fc"):
+        if isinstance(other, float) and kind in "fc":   # the commonest case first
+            return np.asarray(other, dtype=self.data.dtype)
+        if isinstance(other, bool) or (isinstance(other, int) and kind != "b"):
             return np.asarray(other, dtype=self.data.dtype)
         if isinstance(other, np.ndarray):       # a constant: no copy, ops never mutate it
             return Tensor._make(other, False, None)
@@ -281,8 +282,11 @@ class Tensor:
 
     def _binary(self, op: type, other: Any, reverse: bool = False) -> "Tensor":
         other = self._operand(other)
+        # compare dtypes without the ``dtype`` property (this runs for every a·b, a+b)
+        dt = self.data.dtype
+        odt = other.data.dtype if isinstance(other, Tensor) else other.dtype
         a, b = (other, self) if reverse else (self, other)
-        if a.dtype is not b.dtype and a.dtype != b.dtype:
+        if odt is not dt and odt != dt:
             a, b = _promote(a, b)
         return op.apply(a, b)
 
