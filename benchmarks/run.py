@@ -7,6 +7,7 @@ are interleaved round by round (in a rotating order) and the median time per ste
 reported, with the ratios to NumPy (and to PyTorch). All use the same number of
 threads (``--threads``); a short pause before each block lets the previous
 framework's spinning BLAS/OpenMP workers go idle, so none steals a core from the next.
+The chain and memory workloads run each framework in its own fresh process.
 
 Options: ``--quick`` (fewer rounds, for a smoke run), ``--only NAME[,NAME]``,
 ``--threads N`` (default 2), ``--memory-steps N`` (default 2000).
@@ -25,8 +26,9 @@ ARGS.add_argument("--quick", action="store_true")
 ARGS.add_argument("--only", default="")
 ARGS.add_argument("--threads", type=int, default=2)
 ARGS.add_argument("--memory-steps", type=int, default=2000)
-ARGS.add_argument("--memory-child", default="", help=argparse.SUPPRESS)
+ARGS.add_argument("--child", default="", help=argparse.SUPPRESS)   # "KIND:FRAMEWORK"
 OPTS = ARGS.parse_args()
+CHILD_KIND, _, CHILD_NAME = OPTS.child.partition(":")
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(OPTS.threads)     # before NumPy loads its BLAS
 
@@ -40,7 +42,7 @@ import tinygrad_edu as te  # noqa: E402
 from tinygrad_edu import nn, optim  # noqa: E402
 
 torch = None
-if OPTS.memory_child in ("", "torch"):     # a memory child imports only what it measures
+if CHILD_NAME in ("", "torch"):     # a child process imports only what it measures
     try:
         import torch
         torch.set_num_threads(OPTS.threads)
@@ -242,13 +244,42 @@ def memory_child(which: str, n_steps: int) -> None:
     print(f"{rss_200:.1f} {_rss_mib():.1f} {_peak_mib():.1f}")
 
 
+def chain_child(which: str) -> None:
+    """Run in a fresh process: one warm-up chain, then print the seconds of one more."""
+    run = chain()[which]
+    run()
+    t0 = time.perf_counter()
+    run()
+    print(time.perf_counter() - t0)
+
+
+def _frameworks() -> list[str]:
+    return ["tinygrad_edu", "numpy"] + (["torch"] if torch is not None else [])
+
+
+def _in_child(kind: str, name: str, *extra: str) -> list[str]:
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", f"{kind}:{name}",
+           "--threads", str(OPTS.threads), *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+
+
+def chain_isolated(rounds: int) -> dict:
+    """The chain, each framework in its own fresh process, rounds interleaved: a long
+    graph of Python objects makes CPython's garbage collector re-walk the whole heap,
+    so objects that another framework left in the same process (PyTorch's import
+    alone adds ~150,000) would slow down whoever builds such a graph."""
+    names = _frameworks()
+    times: dict = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name].append(float(_in_child("chain", name)[-1]))
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
 def memory(n_steps: int) -> list:
     rows = []
-    names = ["tinygrad_edu", "numpy"] + (["torch"] if torch is not None else [])
-    for name in names:
-        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", name,
-                              "--memory-steps", str(n_steps), "--threads", str(OPTS.threads)],
-                             capture_output=True, text=True, check=True).stdout.split()
+    for name in _frameworks():
+        out = _in_child("memory", name, "--memory-steps", str(n_steps))
         rows.append((name, *map(float, out[-3:])))
     return rows
 
@@ -278,8 +309,11 @@ def overhead() -> None:
 
 
 def main() -> None:
-    if OPTS.memory_child:
-        memory_child(OPTS.memory_child, OPTS.memory_steps)
+    if CHILD_KIND == "memory":
+        memory_child(CHILD_NAME, OPTS.memory_steps)
+        return
+    if CHILD_KIND == "chain":
+        chain_child(CHILD_NAME)
         return
     only = set(filter(None, OPTS.only.split(",")))
     print(f"tinygrad_edu benchmarks — float32, {OPTS.threads} threads, NumPy {np.__version__}"
@@ -294,7 +328,7 @@ def main() -> None:
             continue
         if OPTS.quick:
             per_round, rounds = max(1, per_round // 5), 3
-        res = measure(make(), per_round, rounds)
+        res = chain_isolated(rounds) if name == "chain" else measure(make(), per_round, rounds)
         unit, scale = ("µs/op", 1e6 / CHAIN_OPS) if name == "chain" else ("ms", 1e3)
         ours, base = res["tinygrad_edu"], res["numpy"]
         tor = res.get("torch")
