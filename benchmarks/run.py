@@ -168,28 +168,23 @@ def conv() -> dict:
 CHAIN_OPS = 100_000
 
 
+def _recorded_chain(x) -> float:
+    """x ← x·1.0001 and x ← x + 0.0001 alternating, then backward; the same code runs
+    on a tinygrad_edu and on a PyTorch leaf."""
+    y = x
+    for i in range(CHAIN_OPS):
+        y = y * 1.0001 if i % 2 == 0 else y + 0.0001
+    y.sum().backward()
+    return float(x.grad[0])
+
+
 def chain() -> dict:
     """100,000 recorded elementwise ops on a (16,) tensor, then backward."""
     x0 = np.ones(16, np.float32)
-
-    def ours() -> float:
-        x = te.Tensor(x0, requires_grad=True)
-        y = x
-        for i in range(CHAIN_OPS):
-            y = y * 1.0001 if i % 2 == 0 else y + 0.0001
-        y.sum().backward()
-        return float(x.grad.data[0])
-
-    steps = {"tinygrad_edu": ours, "numpy": lambda: float(ref.chain(x0, CHAIN_OPS)[0])}
+    steps = {"tinygrad_edu": lambda: _recorded_chain(te.Tensor(x0, requires_grad=True)),
+             "numpy": lambda: float(ref.chain(x0, CHAIN_OPS)[0])}
     if torch is not None:
-        def theirs() -> float:
-            x = torch.tensor(x0, requires_grad=True)
-            y = x
-            for i in range(CHAIN_OPS):
-                y = y * 1.0001 if i % 2 == 0 else y + 0.0001
-            y.sum().backward()
-            return float(x.grad[0])
-        steps["torch"] = theirs
+        steps["torch"] = lambda: _recorded_chain(torch.tensor(x0, requires_grad=True))
     return steps
 
 
