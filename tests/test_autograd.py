@@ -610,6 +610,58 @@ def test_graph_is_freed_when_output_is_dropped():
     assert ref() is None
 
 
+def test_a_node_does_not_reference_its_output():
+    """No cycle node → output → node: dropping the output frees it at once, without
+    the cyclic garbage collector."""
+    x = f64([0.5, 1.0, 2.0])
+    y = x.exp()
+    node, ref = y.grad_fn, weakref.ref(y)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del y
+        assert ref() is None
+    finally:
+        if was_enabled:
+            gc.enable()
+    (out,) = node.saved_tensors              # still unpacks: the array was kept
+    np.testing.assert_array_equal(out.data, np.exp(x.data))
+
+
+def test_a_saved_output_unpacks_as_a_tensor_of_its_own_node():
+    x = f64([0.5, 1.0, 2.0])
+    y = x.exp()                              # Exp saves its output
+    (out,) = y.grad_fn.saved_tensors
+    assert out.grad_fn is y.grad_fn and out.requires_grad
+    np.testing.assert_array_equal(out.data, y.data)
+    # so create_graph differentiates through it: d²/dx² eˣ = eˣ
+    (g,) = te.grad(y.sum(), x, create_graph=True)
+    (gg,) = te.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.data, np.exp(x.data))
+
+
+def test_no_grad_ops_record_nothing_and_say_no_input_needs_grad():
+    x = f64([1.0, 2.0])
+    seen = []
+
+    class Probe(te.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            seen.append(ctx.needs_input_grad)
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    with te.no_grad():
+        y = Probe.apply(x)
+    assert y.grad_fn is None and not y.requires_grad
+    z = Probe.apply(x)
+    assert z.grad_fn is not None
+    assert seen == [(False,), (True,)]
+
+
 def test_training_steps_do_not_grow_memory(rng):
     xs = Tensor(rng.normal(size=(16, 4)))
     ys = Tensor(rng.normal(size=(16, 1)))

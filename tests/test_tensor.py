@@ -219,3 +219,35 @@ def test_ndarray_on_the_left_gives_tensor():
     for res in (np.array([1.0, 1.0]) + t, np.array([2.0, 2.0]) * t,
                 np.eye(2) @ t):
         assert isinstance(res, Tensor) and res.requires_grad
+
+
+# ------------------------------------------------------------------ shared scalar constants
+def test_python_scalars_become_one_shared_read_only_constant():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    a, b = x * 0.5, x * 0.5
+    const = a.grad_fn.inputs[1]
+    assert const is b.grad_fn.inputs[1]         # one array for every use of 0.5
+    assert const.dtype == np.float32 and const.shape == () and float(const) == 0.5
+    assert not const.flags.writeable            # so no op or user can change it for all
+    assert (x * 2).grad_fn.inputs[1].dtype == np.float32
+    assert (x.double() * 0.5).grad_fn.inputs[1].dtype == np.float64   # one per dtype
+    (a + b).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+
+def test_signed_zero_and_nan_constants_are_exact():
+    x = Tensor([1.0, -2.0])
+    assert np.array_equal(np.signbit((x * 0.0).data), [False, True])
+    assert np.array_equal(np.signbit((x * -0.0).data), [True, False])
+    assert np.array_equal(np.signbit((x * 0.0).data), [False, True])   # after -0.0 too
+    assert np.isnan((x + float("nan")).data).all()
+    assert ((x * 3) == Tensor([3.0, -6.0])).all()
+
+
+def test_the_constant_table_stays_small():
+    from tinygrad_edu.tensor import _CONSTANTS
+    x = Tensor([1.0])
+    for k in range(3000):                       # e.g. a new learning rate every step
+        y = x * (1.0 + k / 3000)
+    assert float(y.item()) == pytest.approx(1.0 + 2999 / 3000)
+    assert len(_CONSTANTS[np.dtype(np.float32)]) <= 1024

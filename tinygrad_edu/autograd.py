@@ -120,16 +120,16 @@ class Function:
     shape: the engine sums them back to the input's shape.
     """
 
+    # Speed: slots make a node one small object, not an object plus its dict, so
+    # recording is cheaper and so are the garbage collector's walks over a long graph.
+    # Attributes a forward sets on ctx (ctx.shape = ...) go to the ``__dict__`` slot.
+    __slots__ = ("inputs", "needs_input_grad", "_saved", "__dict__")
     formula: str = ""            # the local derivative, shown by the renderer
     # defaults read by the engine, overridden per instance only when used
-    inputs: tuple = ()
-    needs_input_grad: tuple = ()
-    _saved: Any = ()
     _hooks: list | None = None
     _retain: weakref.ref | None = None
     _module_calls: tuple = ()    # ((module, input tensors), ...) set by nn.Module.__call__
     _kwargs: dict = {}           # apply's keyword params, kept so viz can replay the op
-    _out: Callable[[], Tensor | None] = staticmethod(lambda: None)
 
     @staticmethod
     def forward(ctx: "Function", *args: Any, **kwargs: Any) -> np.ndarray:
@@ -155,20 +155,21 @@ class Function:
                 f"{self.name()}): its saved tensors were freed after the first "
                 f"backward. Pass retain_graph=True to the first backward() if you "
                 f"need to call it again.")
-        inputs, out = self.inputs, self._out()
+        if not saved:
+            return ()
+        *saved, out = saved             # apply appended the output array
         result = []
         for arr in saved:
             if not isinstance(arr, np.ndarray):
                 result.append(arr)          # Python values (shapes, dims) pass through
-                continue
-            # the graph's own Tensor holding this array: the output, else the last such
-            # input (a plain scan: cheaper than building a lookup dict on every backward)
-            owner = out if out is not None and out.data is arr else None
-            if owner is None:
-                for t in inputs:
+            elif arr is out:    # the output: a Tensor made by this node, as PyTorch unpacks it
+                result.append(Tensor._make(arr, True, self))
+            else:   # an input's array: that input itself (the last such one), else a constant
+                owner = None
+                for t in self.inputs:       # a plain scan: cheaper than a lookup dict
                     if isinstance(t, Tensor) and t.data is arr:
                         owner = t
-            result.append(Tensor._make(arr, False, None) if owner is None else owner)
+                result.append(Tensor._make(arr, False, None) if owner is None else owner)
         return tuple(result)
 
     @classmethod
@@ -183,18 +184,25 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the arrays of ``args`` and record the node if needed."""
         ctx = cls.__new__(cls)
-        arrays, need = [], []
-        for a in args:          # one plain loop: faster than comprehensions for 1-3 args
-            if isinstance(a, Tensor):
-                arrays.append(a.data)
-                need.append(a.requires_grad)
-            else:
-                arrays.append(a)
-                need.append(False)
-        record = _state["grad"] and True in need
-        if record:
+        ctx._saved = ()
+        arrays: list = []       # plain loops: faster than comprehensions for 1-3 args
+        record = False
+        if _state["grad"]:
+            need = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a.data)
+                    need.append(a.requires_grad)
+                else:
+                    arrays.append(a)
+                    need.append(False)
+            record = True in need
             need = tuple(need)
             ctx.needs_input_grad = _SHARED_FLAGS.get(need, need)
+        else:       # no_grad, and every backward without create_graph: record nothing
+            for a in args:
+                arrays.append(a.data if isinstance(a, Tensor) else a)
+            ctx.needs_input_grad = (False,) * len(args)
         try:
             data = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError) as exc:     # NumPy's text names neither op nor shapes
@@ -214,7 +222,8 @@ class Function:
         ctx.inputs = args
         if kwargs:          # most ops have none: keep the shared empty class default
             ctx._kwargs = kwargs
-        ctx._out = weakref.ref(out)
+        if ctx._saved:      # keep the output's array, not the output Tensor: that would
+            ctx._saved += (data,)   # be a reference cycle node → output → node
         return out
 
 

@@ -148,7 +148,7 @@ def _idx(t: Tensor, j: tuple) -> str:
     return fmt.index(j) if t.ndim else ""
 
 
-def _formula(node, positions: list[int], names: dict[int, str]) -> str:
+def _formula(node, out: Tensor, positions: list[int], names: dict[int, str]) -> str:
     """The op's local derivative for the given input position(s), with the
     formula's letters bound to the tensors (z = output, a, b, ... = inputs)."""
     parts = [p.strip() for p in node.formula.split(",  ")]
@@ -161,7 +161,7 @@ def _formula(node, positions: list[int], names: dict[int, str]) -> str:
         text += f"  ({names[id(node.inputs[positions[0]])]} is {both} inputs: the terms add)"
     ins = [names[id(t)] if isinstance(t, Tensor) else fmt.array(t) for t in node.inputs
            if isinstance(t, (Tensor, np.ndarray))]
-    out = names[id(node._out())]
+    out = names[id(out)]
     if "∂z/∂" in text:            # the built-in ops' convention: z = op(a, b, ...)
         binds = [f"z = {out}"] + [f"{'abcdefgh'[k]} = {n}" for k, n in enumerate(ins[:8])]
         where = "with " + ", ".join(binds)
@@ -270,7 +270,7 @@ def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
         col = _column(node, positions, t, j)
         nz = np.flatnonzero(col)
         src = f"{names[id(t)]}{_idx(t, j)}"
-        formula = _formula(node, positions, names)
+        formula = _formula(node, o, positions, names)
         if len(nz) == 1:
             j2 = tuple(int(i) for i in np.unravel_index(nz[0], o.shape))
             factors.append(Factor(f"∂{names[id(o)]}{_idx(o, j2)}/∂{src}",

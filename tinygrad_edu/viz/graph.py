@@ -295,8 +295,8 @@ class _Builder:
             box = self._box(c, boxes)
             if box is not None:
                 self.node_unit[id(node)] = box
-                out = node._out()
-                if out is not None and out is not g.root:     # the root stays visible
+                out = g.output(node)
+                if out is not g.root:     # the root stays visible
                     self.tensor_unit[id(out)] = None
             else:
                 u = f"o{k}"
@@ -333,11 +333,9 @@ class _Builder:
                     self.units[u] = ("const", t)
                     self.cluster_of[u] = self.cluster_of.get(nu)
                     self.edges[(u, nu, pos)] = {}
-            out = node._out()
-            if out is not None:
-                ou = self.tensor_unit.get(id(out))
-                if ou is not None and ou != nu:
-                    self.edges[(nu, ou, -1)] = {}
+            ou = self.tensor_unit.get(id(g.output(node)))
+            if ou is not None and ou != nu:
+                self.edges[(nu, ou, -1)] = {}
 
     # -- truncation ---------------------------------------------------------------
     def truncate(self) -> str | None:
@@ -423,7 +421,7 @@ class _Builder:
         return attrs
 
     def box_attrs(self, c: ModuleCall) -> dict:
-        out = c.output._out()
+        out = self.g.output(c.output)
         rows = [f"<B>{_esc(c.path)}</B>: {_esc(type(c.module).__name__)}"
                 if c.path != type(c.module).__name__ else f"<B>{_esc(c.path)}</B>"]
         named = list(c.module.named_parameters())
@@ -433,12 +431,11 @@ class _Builder:
             grads = [f"{n} {_grad_text(g, edge=True)}" for n, g in grads if g is not None]
             if grads:
                 rows.append(_small("grad " + ", ".join(grads), GRAD_COLOR))
-        if out is not None:
-            rows.append(_small("out " + (fmt.shape(out.shape) if out.ndim else "scalar")))
-            if self.opt.show_grads:
-                grad = self.grad_of(out)
-                if grad is not None:
-                    rows.append(_small("out grad " + fmt.array(grad), GRAD_COLOR))
+        rows.append(_small("out " + (fmt.shape(out.shape) if out.ndim else "scalar")))
+        if self.opt.show_grads:
+            grad = self.grad_of(out)
+            if grad is not None:
+                rows.append(_small("out grad " + fmt.array(grad), GRAD_COLOR))
         attrs = {"label": _table(rows), "shape": "box3d", "style": "filled", **STYLE["module"]}
         if any(id(n) in self.opt.faulty for n in c.nodes):
             attrs.update(FAULTY)

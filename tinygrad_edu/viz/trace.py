@@ -112,13 +112,10 @@ class Graph:
     kinds: dict[int, str]                       # id(tensor) -> parameter|leaf|input|intermediate|output
     op_labels: dict[int, str]                   # id(node) -> op name (+ number if repeated)
     calls: list[ModuleCall]
+    outputs: dict[int, Tensor]                  # id(node) -> the tensor it produced
 
     def output(self, node: Function) -> Tensor:
-        out = node._out()
-        if out is None:
-            raise RuntimeError(f"viz: the output of {node.name()} was garbage-collected; "
-                               f"keep the tensors of the graph alive while drawing it")
-        return out
+        return self.outputs[id(node)]
 
 
 def collect(root: Tensor) -> Graph:
@@ -128,15 +125,16 @@ def collect(root: Tensor) -> Graph:
     order = _topological_order([root.grad_fn]) if root.grad_fn is not None else []
     tensors: dict[int, Tensor] = {id(root): root}
     consumers: dict[int, list] = {id(root): []}
+    # a node does not point to its output (that would be a reference cycle); every
+    # output is the root or an input of a later node, so the walk finds them all
+    outputs: dict[int, Tensor] = {id(root.grad_fn): root} if root.grad_fn is not None else {}
     for node in order:
-        out = node._out()
-        if out is not None:
-            tensors.setdefault(id(out), out)
-            consumers.setdefault(id(out), [])
         for pos, t in enumerate(node.inputs):
             if isinstance(t, Tensor):
                 tensors.setdefault(id(t), t)
                 consumers.setdefault(id(t), []).append((node, pos))
+                if t.grad_fn is not None:
+                    outputs[id(t.grad_fn)] = t
     calls = _module_calls(order)
     paths = _parameter_paths(calls)
     kinds: dict[int, str] = {}
@@ -149,11 +147,11 @@ def collect(root: Tensor) -> Graph:
             kinds[i] = "parameter"
         else:
             kinds[i] = "leaf" if t.requires_grad else "input"
-    op_labels, names = _labels(order, tensors, paths)
-    return Graph(root, order, tensors, consumers, names, kinds, op_labels, calls)
+    op_labels, names = _labels(order, outputs, tensors, paths)
+    return Graph(root, order, tensors, consumers, names, kinds, op_labels, calls, outputs)
 
 
-def _labels(order: list[Function], tensors: dict[int, Tensor],
+def _labels(order: list[Function], outputs: dict[int, Tensor], tensors: dict[int, Tensor],
             paths: dict[int, str]) -> tuple[dict[int, str], dict[int, str]]:
     """Op labels (``Mul``, or ``Mul 2`` when an op repeats) and tensor names: the
     user's ``.name``, else the parameter's module path (``0.weight``), else a short
@@ -168,9 +166,7 @@ def _labels(order: list[Function], tensors: dict[int, Tensor],
         op = node.name()
         seen[op] = seen.get(op, 0) + 1
         op_labels[id(node)] = op if counts[op] == 1 else f"{op} {seen[op]}"
-        out = node._out()
-        if out is not None:
-            auto[id(out)] = op.lower() if counts[op] == 1 else f"{op.lower()}{seen[op]}"
+        auto[id(outputs[id(node)])] = op.lower() if counts[op] == 1 else f"{op.lower()}{seen[op]}"
     names: dict[int, str] = {}
     leaf_no = 0
     for i, t in sorted(tensors.items(), key=lambda kv: kv[1].grad_fn is not None):
