@@ -102,6 +102,7 @@ def _check_finite(arr: np.ndarray, what: str) -> None:
 # ----------------------------------------------------------------------------------
 # Function: one op = forward + backward
 # ----------------------------------------------------------------------------------
+_ndarray = np.ndarray
 _FREED = object()  # marks a node whose saved tensors were released by backward
 # one shared needs_input_grad tuple per pattern of up to 3 inputs (a fixed table): fewer
 # objects kept per recorded node, which makes the garbage collector's walks cheaper
@@ -157,19 +158,20 @@ class Function:
                 f"need to call it again.")
         if not saved:
             return ()
-        *saved, out = saved             # apply appended the output array
+        out = saved[-1]                     # apply appended the output's array
+        inputs = self.inputs
         result = []
-        for arr in saved:
-            if not isinstance(arr, np.ndarray):
-                result.append(arr)          # Python values (shapes, dims) pass through
-            elif arr is out:    # the output: a Tensor made by this node, as PyTorch unpacks it
-                result.append(Tensor._make(arr, True, self))
-            else:   # an input's array: that input itself (the last such one), else a constant
-                owner = None
-                for t in self.inputs:       # a plain scan: cheaper than a lookup dict
-                    if isinstance(t, Tensor) and t.data is arr:
+        for arr in saved[:-1]:
+            if arr is out:      # the output: a Tensor made by this node, as PyTorch unpacks it
+                arr = Tensor._make(arr, True, self)
+            elif arr.__class__ is _ndarray or isinstance(arr, _ndarray):
+                owner = None    # an input's array: that input itself, else a constant
+                for t in inputs:            # a plain scan: cheaper than a lookup dict
+                    if t is not arr and isinstance(t, Tensor) and t.data is arr:
                         owner = t
-                result.append(Tensor._make(arr, False, None) if owner is None else owner)
+                        break
+                arr = Tensor._make(arr, False, None) if owner is None else owner
+            result.append(arr)              # Python values (shapes, dims) pass through
         return tuple(result)
 
     @classmethod
@@ -204,7 +206,7 @@ class Function:
                 arrays.append(a.data if isinstance(a, Tensor) else a)
             ctx.needs_input_grad = (False,) * len(args)
         try:
-            data = cls.forward(ctx, *arrays, **kwargs)
+            data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
         except (ValueError, IndexError) as exc:     # NumPy's text names neither op nor shapes
             shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays
                                   if isinstance(a, np.ndarray))
@@ -283,10 +285,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
 
     def deliver(t: Tensor, g: Tensor) -> None:
         """Add ``g`` to what ``t`` has received so far (summed back to t's shape)."""
-        if g.data.shape != t.data.shape:
-            g = g.sum_to_shape(t.data.shape)
-        if g.data.dtype != t.data.dtype:
-            g = g.to(t.data.dtype)
+        gd, td = g.data, t.data
+        if gd.shape != td.shape:
+            g = g.sum_to_shape(td.shape)
+        if gd.dtype is not td.dtype and gd.dtype != td.dtype:
+            g = g.to(td.dtype)
         fn = t.grad_fn
         if fn is None:
             entry = leaf_grads.get(id(t))
@@ -342,7 +345,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     _check_grad_count(node, in_grads)
                 for t, need, gi in zip(node.inputs, node.needs_input_grad, in_grads):
                     if need and gi is not None:
-                        if not isinstance(gi, Tensor):
+                        if gi.__class__ is not Tensor and not isinstance(gi, Tensor):
                             gi = Tensor._make(np.asarray(gi), False, None)
                         if anomaly:
                             _check_finite(gi.data, f"the backward of {node.name()}")

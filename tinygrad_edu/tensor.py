@@ -13,6 +13,7 @@ import numpy as np
 from . import random as _random
 
 DEFAULT_FLOAT = np.dtype(np.float32)
+_new_object, _ndarray = object.__new__, np.ndarray    # Speed: no attribute lookups in _make
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
 
@@ -97,8 +98,8 @@ class Tensor:
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> "Tensor":
         """Fast internal constructor for op results: no conversion, no copy."""
-        t = Tensor.__new__(Tensor)
-        t.data = data if type(data) is np.ndarray else np.asarray(data)
+        t = _new_object(Tensor)
+        t.data = data if type(data) is _ndarray else np.asarray(data)
         t.grad = None
         t.requires_grad = requires_grad
         t.grad_fn = grad_fn

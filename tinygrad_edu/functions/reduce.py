@@ -24,12 +24,12 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        ctx.in_shape, ctx.kshape = a.shape, _keepdim_shape(a.shape, dim)
-        return np.sum(a, axis=_axis(dim), keepdims=keepdim)
+        ctx.in_shape, ctx.dim = a.shape, dim
+        return a.sum(axis=_axis(dim), keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape(ctx.kshape).expand(ctx.in_shape)
+        return grad.reshape(_keepdim_shape(ctx.in_shape, ctx.dim)).expand(ctx.in_shape)
 
 
 class Mean(Function):
@@ -38,14 +38,15 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        out = np.mean(a, axis=_axis(dim), keepdims=keepdim)
-        ctx.in_shape, ctx.kshape = a.shape, _keepdim_shape(a.shape, dim)
-        ctx.scale = out.size / max(a.size, 1) if a.size else 0.0
+        out = a.mean(axis=_axis(dim), keepdims=keepdim)
+        ctx.in_shape, ctx.dim = a.shape, dim
+        ctx.scale = np.size(out) / max(a.size, 1) if a.size else 0.0
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return (grad * ctx.scale).reshape(ctx.kshape).expand(ctx.in_shape)
+        kshape = _keepdim_shape(ctx.in_shape, ctx.dim)
+        return (grad * ctx.scale).reshape(kshape).expand(ctx.in_shape)
 
 
 class _Extremum(Function):
