@@ -189,7 +189,7 @@ def chain() -> dict:
 
 
 WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 15),
-             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 3)}
+             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 5)}
 
 
 def measure(steps: dict, per_round: int, rounds: int) -> dict:

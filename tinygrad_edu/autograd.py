@@ -103,6 +103,7 @@ def _check_finite(arr: np.ndarray, what: str) -> None:
 # Function: one op = forward + backward
 # ----------------------------------------------------------------------------------
 _ndarray = np.ndarray
+_INPUTS = object()  # ctx._saved of a node whose forward saved exactly its inputs
 _FREED = object()  # marks a node whose saved tensors were released by backward
 # one shared needs_input_grad tuple per pattern of up to 3 inputs (a fixed table): fewer
 # objects kept per recorded node, which makes the garbage collector's walks cheaper
@@ -156,6 +157,10 @@ class Function:
                 f"{self.name()}): its saved tensors were freed after the first "
                 f"backward. Pass retain_graph=True to the first backward() if you "
                 f"need to call it again.")
+        if saved is _INPUTS:                # forward saved exactly its inputs
+            return tuple([t if isinstance(t, Tensor) else
+                          Tensor._make(t, False, None) if isinstance(t, _ndarray) else t
+                          for t in self.inputs])
         if not saved:
             return ()
         out = saved[-1]                     # apply appended the output's array
@@ -191,8 +196,8 @@ class Function:
         record = False
         if _state["grad"]:
             need = []
-            for a in args:
-                if isinstance(a, Tensor):
+            for a in args:      # (an exact-class test first: cheaper than isinstance)
+                if a.__class__ is Tensor or isinstance(a, Tensor):
                     arrays.append(a.data)
                     need.append(a.requires_grad)
                 else:
@@ -203,7 +208,7 @@ class Function:
             ctx.needs_input_grad = _SHARED_FLAGS.get(need, need)
         else:       # no_grad, and every backward without create_graph: record nothing
             for a in args:
-                arrays.append(a.data if isinstance(a, Tensor) else a)
+                arrays.append(a.data if a.__class__ is Tensor or isinstance(a, Tensor) else a)
             ctx.needs_input_grad = (False,) * len(args)
         try:
             data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
@@ -224,8 +229,17 @@ class Function:
         ctx.inputs = args
         if kwargs:          # most ops have none: keep the shared empty class default
             ctx._kwargs = kwargs
-        if ctx._saved:      # keep the output's array, not the output Tensor: that would
-            ctx._saved += (data,)   # be a reference cycle node → output → node
+        saved = ctx._saved
+        if saved:
+            if len(saved) == len(arrays):       # exactly the inputs (a·b, A@B, ...)? They
+                for s, arr in zip(saved, arrays):   # are in ctx.inputs already: keep a
+                    if s is not arr:                # marker, not one more tuple per node
+                        break
+                else:
+                    ctx._saved = _INPUTS
+                    return out
+            # keep the output's array, not the output Tensor: that would be a reference
+            ctx._saved = saved + (data,)        # cycle node → output → node
         return out
 
 

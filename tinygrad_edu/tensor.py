@@ -305,10 +305,13 @@ class Tensor:
         return Tensor(other)
 
     def _binary(self, op: type, other: Any, reverse: bool = False) -> "Tensor":
-        other = self._operand(other)
         # compare dtypes without the ``dtype`` property (this runs for every a·b, a+b)
         dt = self.data.dtype
-        odt = other.data.dtype if isinstance(other, Tensor) else other.dtype
+        if other.__class__ is Tensor:           # Speed: the commonest case, no call
+            odt = other.data.dtype
+        else:
+            other = self._operand(other)
+            odt = other.data.dtype if isinstance(other, Tensor) else other.dtype
         a, b = (other, self) if reverse else (self, other)
         if odt is not dt and odt != dt:
             a, b = _promote(a, b)
