@@ -66,7 +66,7 @@ class Module:
                 if a is out:              # returned an input (Identity, eval Dropout):
                     return out            # its node belongs to whoever made it
             node._module_calls = node._module_calls + (
-                (self, tuple(a for a in args if isinstance(a, Tensor))),)
+                (self, tuple([a for a in args if isinstance(a, Tensor)])),)
         return out
 
     # ------------------------------------------------------------------ registration
