@@ -259,8 +259,6 @@ def _topological_order(roots: Iterable[Function]) -> list[Function]:
         while stack:
             node, parents = stack[-1]
             for t in parents:
-                if t.__class__ is _ndarray:     # Speed: a constant, the commonest non-Tensor
-                    continue
                 fn = t.grad_fn if isinstance(t, Tensor) else None
                 if fn is not None and fn not in visited:
                     visited.add(fn)
