@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import operator
 import weakref
 from typing import Any, Callable, Iterable, Sequence
 
@@ -102,7 +103,8 @@ def _check_finite(arr: np.ndarray, what: str) -> None:
 # ----------------------------------------------------------------------------------
 # Function: one op = forward + backward
 # ----------------------------------------------------------------------------------
-_ndarray = np.ndarray
+_ndarray, _new_object, _make_tensor = np.ndarray, object.__new__, Tensor._make
+_is = operator.is_
 _INPUTS = object()  # ctx._saved of a node whose forward saved exactly its inputs
 _FREED = object()  # marks a node whose saved tensors were released by backward
 # one shared needs_input_grad tuple per pattern of up to 3 inputs (a fixed table): fewer
@@ -158,9 +160,12 @@ class Function:
                 f"backward. Pass retain_graph=True to the first backward() if you "
                 f"need to call it again.")
         if saved is _INPUTS:                # forward saved exactly its inputs
-            return tuple([t if isinstance(t, Tensor) else
-                          Tensor._make(t, False, None) if isinstance(t, _ndarray) else t
-                          for t in self.inputs])
+            result = []         # (a plain loop: cheaper than a comprehension for 2 inputs)
+            for t in self.inputs:
+                if t.__class__ is not Tensor and isinstance(t, _ndarray):
+                    t = Tensor._make(t, False, None)    # a constant operand
+                result.append(t)
+            return tuple(result)
         if not saved:
             return ()
         out = saved[-1]                     # apply appended the output's array
@@ -190,7 +195,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the arrays of ``args`` and record the node if needed."""
-        ctx = cls.__new__(cls)
+        ctx = _new_object(cls)
         ctx._saved = ()
         arrays: list = []       # plain loops: faster than comprehensions for 1-3 args
         record = False
@@ -217,29 +222,26 @@ class Function:
                                   if isinstance(a, np.ndarray))
             kind = ValueError if isinstance(exc, ValueError) else IndexError
             raise kind(f"{cls.name().lower()}: cannot apply to shapes {shapes}: {exc}") from None
-        if type(data) is not np.ndarray:   # NumPy returns scalars for 0-d results
+        if data.__class__ is not _ndarray:   # NumPy returns scalars for 0-d results
             raw, data = data, np.asarray(data)
             if ctx._saved:
                 ctx._saved = tuple(data if s is raw else s for s in ctx._saved)
         if _state["anomaly"]:
             _check_finite(np.asarray(data), f"the forward of {cls.name()}")
         if not record:
-            return Tensor._make(data, False, None)
-        out = Tensor._make(data, True, ctx)
+            return _make_tensor(data, False, None)
+        out = _make_tensor(data, True, ctx)
         ctx.inputs = args
         if kwargs:          # most ops have none: keep the shared empty class default
             ctx._kwargs = kwargs
         saved = ctx._saved
         if saved:
-            if len(saved) == len(arrays):       # exactly the inputs (a·b, A@B, ...)? They
-                for s, arr in zip(saved, arrays):   # are in ctx.inputs already: keep a
-                    if s is not arr:                # marker, not one more tuple per node
-                        break
-                else:
-                    ctx._saved = _INPUTS
-                    return out
-            # keep the output's array, not the output Tensor: that would be a reference
-            ctx._saved = saved + (data,)        # cycle node → output → node
+            # exactly the inputs (a·b, A@B, ...)? They are in ctx.inputs already: keep a
+            # marker, not one more tuple per node
+            if len(saved) == len(arrays) and all(map(_is, saved, arrays)):
+                ctx._saved = _INPUTS
+            else:   # keep the output's array, not the output Tensor: that would be a
+                ctx._saved = saved + (data,)    # reference cycle node → output → node
         return out
 
 
@@ -357,12 +359,21 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     in_grads = (in_grads,)
                 if len(in_grads) != len(node.inputs):
                     _check_grad_count(node, in_grads)
-                for t, need, gi in zip(node.inputs, node.needs_input_grad, in_grads):
-                    if need and gi is not None:
+                node_inputs, needs = node.inputs, node.needs_input_grad
+                i = -1
+                for gi in in_grads:       # (an index: cheaper than a zip of three)
+                    i += 1
+                    if gi is not None and needs[i]:
+                        t = node_inputs[i]
                         if gi.__class__ is not Tensor and not isinstance(gi, Tensor):
                             gi = Tensor._make(np.asarray(gi), False, None)
                         if anomaly:
                             _check_finite(gi.data, f"the backward of {node.name()}")
+                        fn = t.grad_fn      # Speed: deliver()'s commonest case, inline
+                        if fn is not None and fn not in grads and gi.data.shape == t.data.shape \
+                                and gi.data.dtype is t.data.dtype:
+                            grads[fn] = gi
+                            continue
                         try:
                             deliver(t, gi)
                         except ValueError:      # a custom backward returned a wrong shape

@@ -307,8 +307,10 @@ class Tensor:
     def _binary(self, op: type, other: Any, reverse: bool = False) -> "Tensor":
         # compare dtypes without the ``dtype`` property (this runs for every a·b, a+b)
         dt = self.data.dtype
-        if other.__class__ is Tensor:           # Speed: the commonest case, no call
+        if other.__class__ is Tensor:           # Speed: the commonest cases, no call
             odt = other.data.dtype
+        elif other.__class__ is float and dt.kind in "fc":     # x * 0.5
+            other, odt = _constant(other, dt), dt
         else:
             other = self._operand(other)
             odt = other.data.dtype if isinstance(other, Tensor) else other.dtype
