@@ -655,6 +655,39 @@ def test_saving_exactly_the_inputs_unpacks_the_graphs_own_tensors():
         y.sum().backward()
 
 
+def test_saving_the_first_inputs_unpacks_them_and_keeps_no_tuple():
+    x, w, b = f64(np.ones((2, 3))), f64(np.ones((4, 3))), f64(np.zeros(4))
+    y = te.functions.nn.Linear.apply(x, w, b)     # saves (x, weight), not the bias
+    assert y.grad_fn._saved == 2                  # their number, not a tuple of arrays
+    xs, ws = y.grad_fn.saved_tensors
+    assert xs is x and ws is w
+    y.sum().backward()
+    np.testing.assert_array_equal(b.grad.data, [2.0] * 4)
+
+
+def test_each_leaf_owns_its_gradient_array():
+    """Add hands one gradient to both inputs, and a seed can reach a leaf untouched:
+    still every .grad is an array of its own (as in torch), so changing one in place
+    changes nothing else."""
+    x, y = f64([1.0, 2.0]), f64([3.0, 4.0])
+    seed = Tensor(np.ones(2))
+    (x + y).backward(seed)
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    assert not np.shares_memory(x.grad.data, seed.data)
+    x.grad.data *= 10
+    assert y.grad.tolist() == [1.0, 1.0] and seed.tolist() == [1.0, 1.0]
+    z = f64([[1.0, 2.0]])
+    v = z.reshape(2)                              # Reshape's backward returns a view
+    v.retain_grad()
+    v.backward(seed)
+    assert z.grad.data.flags.owndata and z.grad.data.flags.writeable
+    assert not np.shares_memory(z.grad.data, v.grad.data)
+    assert not np.shares_memory(z.grad.data, seed.data)
+    s = f64(2.0)
+    s.backward()                                  # a leaf as the root: not the seed's array
+    assert s.grad.item() == 1.0 and s.grad.data.flags.writeable
+
+
 def test_a_recorded_op_keeps_three_objects_for_the_garbage_collector():
     """The output Tensor, its node and the node's tuple of inputs: nothing else per op
     (no weak reference, no dict, no tuple of saved inputs, no array for the scalar).

@@ -105,7 +105,6 @@ def _check_finite(arr: np.ndarray, what: str) -> None:
 # ----------------------------------------------------------------------------------
 _ndarray, _new_object, _make_tensor = np.ndarray, object.__new__, Tensor._make
 _is = operator.is_
-_INPUTS = object()  # ctx._saved of a node whose forward saved exactly its inputs
 _FREED = object()  # marks a node whose saved tensors were released by backward
 # one shared needs_input_grad tuple per pattern of up to 3 inputs (a fixed table): fewer
 # objects kept per recorded node, which makes the garbage collector's walks cheaper
@@ -128,6 +127,8 @@ class Function:
     # recording is cheaper and so are the garbage collector's walks over a long graph.
     # Attributes a forward sets on ctx (ctx.shape = ...) go to the ``__dict__`` slot.
     __slots__ = ("inputs", "needs_input_grad", "_saved", "__dict__")
+    # _saved: what forward saved (+ the output's array), an int n when it saved exactly
+    # its first n inputs, or _FREED
     formula: str = ""            # the local derivative, shown by the renderer
     # defaults read by the engine, overridden per instance only when used
     _hooks: list | None = None
@@ -159,9 +160,9 @@ class Function:
                 f"{self.name()}): its saved tensors were freed after the first "
                 f"backward. Pass retain_graph=True to the first backward() if you "
                 f"need to call it again.")
-        if saved is _INPUTS:                # forward saved exactly its inputs
+        if saved.__class__ is int:          # forward saved exactly its first n inputs
             result = []         # (a plain loop: cheaper than a comprehension for 2 inputs)
-            for t in self.inputs:
+            for t in self.inputs[:saved]:
                 if t.__class__ is not Tensor and isinstance(t, _ndarray):
                     t = Tensor._make(t, False, None)    # a constant operand
                 result.append(t)
@@ -236,10 +237,10 @@ class Function:
             ctx._kwargs = kwargs
         saved = ctx._saved
         if saved:
-            # exactly the inputs (a·b, A@B, ...)? They are in ctx.inputs already: keep a
-            # marker, not one more tuple per node
-            if len(saved) == len(arrays) and all(map(_is, saved, arrays)):
-                ctx._saved = _INPUTS
+            # exactly the first inputs (a·b, A@B, x and W of x·Wᵀ + b)? They are in
+            # ctx.inputs already: keep their number, not one more tuple per node
+            if len(saved) <= len(arrays) and all(map(_is, saved, arrays)):
+                ctx._saved = len(saved)
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
         return out
@@ -293,6 +294,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     leaf_grads: dict[int, list] = {}        # id(leaf) -> [leaf, gradient]
     wanted_nodes: dict[Function, list] = {}  # non-leaf inputs of te.grad -> positions
     captured: list = []
+    shared = {id(g.data) for g in root_grads}   # arrays someone else holds: not a leaf's
     if inputs is not None:
         captured = [None] * len(inputs)
         for i, t in enumerate(inputs):
@@ -319,71 +321,79 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
 
     # Speed: the walk allocates many short-lived objects but no cycles, so the cyclic
     # garbage collector only wastes time here; it is switched back on afterwards.
-    gc_was_enabled = gc.isenabled()
+    gc_was_enabled, grad_mode = gc.isenabled(), _state["grad"]
     gc.disable()
+    _state["grad"] = create_graph   # record the backward's own ops only for create_graph
     try:
-        with set_grad_enabled(create_graph):
-            for t, g in zip(roots, root_grads):
-                if t.requires_grad:
-                    deliver(t, g)
-            order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
-            useful = None if inputs is None else _nodes_leading_to(order, inputs)
-            anomaly = _state["anomaly"]
-            plain = not wanted_nodes and useful is None
-            for node in order:
-                g = grads.pop(node, None)
-                if g is None:
-                    continue
-                if node._hooks:
-                    g = _run_hooks(node._hooks, g)
-                if node._retain is not None:
-                    out = node._retain()
-                    if out is not None:     # accumulates across backward calls, like a leaf
-                        kept = g if create_graph else g.detach()
-                        out.grad = kept if out.grad is None else out.grad + kept
-                if not plain:           # te.grad only (one test per node otherwise)
-                    if node in wanted_nodes:
-                        for i in wanted_nodes[node]:
-                            captured[i] = g
-                    if useful is not None and node not in useful:
-                        continue        # nothing it asked for lies below this node
-                if anomaly:     # blame NaN/inf on this node's backward, not its inner ops
-                    _state["anomaly"] = False
-                    try:
-                        in_grads = node.backward(node, g)
-                    finally:
-                        _state["anomaly"] = True
-                else:
+        for t, g in zip(roots, root_grads):
+            if t.requires_grad:
+                deliver(t, g)
+        order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
+        useful = None if inputs is None else _nodes_leading_to(order, inputs)
+        anomaly = _state["anomaly"]
+        plain = not wanted_nodes and useful is None
+        for node in order:
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node._hooks:
+                g = _run_hooks(node._hooks, g)
+            if node._retain is not None:
+                out = node._retain()
+                if out is not None:     # accumulates across backward calls, like a leaf
+                    shared.add(id(g.data))
+                    kept = g if create_graph else g.detach()
+                    out.grad = kept if out.grad is None else out.grad + kept
+            if not plain:           # te.grad only (one test per node otherwise)
+                if node in wanted_nodes:
+                    for i in wanted_nodes[node]:
+                        captured[i] = g
+                if useful is not None and node not in useful:
+                    continue        # nothing it asked for lies below this node
+            if anomaly:     # blame NaN/inf on this node's backward, not its inner ops
+                _state["anomaly"] = False
+                try:
                     in_grads = node.backward(node, g)
-                if in_grads.__class__ is not tuple:
-                    in_grads = (in_grads,)
-                if len(in_grads) != len(node.inputs):
-                    _check_grad_count(node, in_grads)
-                node_inputs, needs = node.inputs, node.needs_input_grad
-                i = -1
-                for gi in in_grads:       # (an index: cheaper than a zip of three)
-                    i += 1
-                    if gi is not None and needs[i]:
-                        t = node_inputs[i]
-                        if gi.__class__ is not Tensor and not isinstance(gi, Tensor):
-                            gi = Tensor._make(np.asarray(gi), False, None)
-                        if anomaly:
-                            _check_finite(gi.data, f"the backward of {node.name()}")
-                        fn = t.grad_fn      # Speed: deliver()'s commonest case, inline
-                        if fn is not None and fn not in grads and gi.data.shape == t.data.shape \
-                                and gi.data.dtype is t.data.dtype:
-                            grads[fn] = gi
+                finally:
+                    _state["anomaly"] = True
+            else:
+                in_grads = node.backward(node, g)
+            if in_grads.__class__ is not tuple:
+                in_grads = (in_grads,)
+            if len(in_grads) != len(node.inputs):
+                _check_grad_count(node, in_grads)
+            node_inputs, needs = node.inputs, node.needs_input_grad
+            i = -1
+            for gi in in_grads:       # (an index: cheaper than a zip of three)
+                i += 1
+                if gi is not None and needs[i]:
+                    t = node_inputs[i]
+                    if gi.__class__ is not Tensor and not isinstance(gi, Tensor):
+                        gi = _make_tensor(gi, False, None)
+                    if anomaly:
+                        _check_finite(gi.data, f"the backward of {node.name()}")
+                    # Speed: deliver()'s commonest case inline: the first gradient
+                    # of t, already of t's shape and dtype
+                    if gi.data.shape == t.data.shape and gi.data.dtype is t.data.dtype:
+                        fn = t.grad_fn
+                        if fn is not None:
+                            if fn not in grads:
+                                grads[fn] = gi
+                                continue
+                        elif id(t) not in leaf_grads:
+                            leaf_grads[id(t)] = [t, gi]
                             continue
-                        try:
-                            deliver(t, gi)
-                        except ValueError:      # a custom backward returned a wrong shape
-                            raise ValueError(
-                                f"{node.name()}.backward returned a gradient of shape "
-                                f"{gi.shape} for an input of shape {t.shape}; it must have "
-                                f"that shape or broadcast to it") from None
-                if not retain_graph:
-                    node._saved = _FREED
+                    try:
+                        deliver(t, gi)
+                    except ValueError:      # a custom backward returned a wrong shape
+                        raise ValueError(
+                            f"{node.name()}.backward returned a gradient of shape "
+                            f"{gi.shape} for an input of shape {t.shape}; it must have "
+                            f"that shape or broadcast to it") from None
+            if not retain_graph:
+                node._saved = _FREED
     finally:
+        _state["grad"] = grad_mode
         if gc_was_enabled:
             gc.enable()
 
@@ -400,9 +410,13 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             t.grad = g if t.grad is None else t.grad + g
         elif t.grad is not None:
             t.grad = Tensor._make(t.grad.data + g.data, False, None)
-        else:               # a broadcast view is read-only: give the leaf its own array
-            data = g.data if g.data.flags.writeable else g.data.copy()
-            t.grad = Tensor._make(data, False, None)
+        else:   # the leaf owns its gradient: copy a view (a read-only broadcast, say) or
+            data = g.data           # an array the caller or another leaf holds (a + b)
+            flags = data.flags
+            if not flags.owndata or not flags.writeable or id(data) in shared:
+                data = data.copy()
+            shared.add(id(data))
+            t.grad = g if data is g.data and not g.requires_grad else Tensor._make(data, False, None)
     return None
 
 
@@ -443,7 +457,7 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
                     f"grad can be implicitly created only for scalar outputs, but this "
                     f"output has shape {out.shape}: pass gradient= (a Tensor of shape "
                     f"{out.shape}, e.g. te.ones_like(out)) to say how to weigh each element")
-            g = Tensor._make(np.ones_like(out.data), False, None)
+            g = Tensor._make(np.ones(out.data.shape, out.data.dtype), False, None)
         elif not isinstance(g, Tensor):
             g = Tensor(np.asarray(g, dtype=out.dtype))
         if g.shape != out.shape:

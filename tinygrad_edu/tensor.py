@@ -211,8 +211,9 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
-    def __hash__(self) -> int:
-        return id(self)
+    # identity hashing (``==`` is elementwise), the C slot itself: no Python call per
+    # dict lookup, e.g. for an optimiser's per-parameter state
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         if self.data.size != 1:

@@ -53,6 +53,21 @@ class Linear(Function):
         return gx, gw, gb
 
 
+def _pick(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """a[i, idx[i, 0], …] along the class dimension 1 (idx has a 1 there)."""
+    if a.ndim == 2:     # Speed: plain fancy indexing, a few µs less than take_along_axis
+        return a[np.arange(len(idx))[:, None], idx]
+    return np.take_along_axis(a, idx, 1)
+
+
+def _put(a: np.ndarray, idx: np.ndarray, values: float | np.ndarray) -> None:
+    """a[i, idx[i, 0], …] = values along the class dimension 1, in place."""
+    if a.ndim == 2:     # Speed: as in _pick
+        a[np.arange(len(idx))[:, None], idx] = values
+    else:
+        np.put_along_axis(a, idx, values, axis=1)
+
+
 class CrossEntropy(Function):
     """Cross-entropy of logits x (class dimension 1) against a target distribution q:
     ℓᵢ = −Σ_c q_ic·log softmax(xᵢ)_c.  For class-index targets q is one-hot (blended
@@ -83,7 +98,7 @@ class CrossEntropy(Function):
             vmask = None if valid is None else valid.reshape(idx.shape).astype(x.dtype)
             if vmask is not None:
                 wt = vmask if wt is None else wt * vmask
-            loss = -np.take_along_axis(logp, idx, 1)
+            loss = -_pick(logp, idx)
             if wt is not None:
                 loss *= wt
             if eps:
@@ -112,8 +127,10 @@ class CrossEntropy(Function):
         x, target, probs, logp = ctx.saved_tensors
         if is_grad_enabled():                 # create_graph: make them depend on x
             probs, logp = x.softmax(1), x.log_softmax(1)
-        if ctx.reduction == "none":
-            coef = grad.unsqueeze(1)
+        elif ctx.class_target:    # Speed: not recorded, so the same math on the arrays
+            probs, grad = probs.data, grad.data     # (the engine wraps the result)
+        if ctx.reduction == "none":           # the class dimension back in
+            coef = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
         else:                                 # a 0-d gradient broadcasts as it is
             coef = grad / ctx.denom if ctx.reduction == "mean" else grad
         eps, wc = ctx.eps, ctx.wc
@@ -121,8 +138,7 @@ class CrossEntropy(Function):
         gx = gt = None
         if ctx.class_target:
             q = np.zeros(x.shape, x.dtype)
-            np.put_along_axis(q, ctx.idx, (1 - eps) if ctx.wt is None else (1 - eps) * ctx.wt,
-                              axis=1)
+            _put(q, ctx.idx, (1 - eps) if ctx.wt is None else (1 - eps) * ctx.wt)
             if eps:
                 spread = eps / n_classes if wc is None else wc * (eps / n_classes)
                 q += spread if ctx.vmask is None else spread * ctx.vmask

@@ -71,10 +71,11 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 # ------------------------------------------------------------------ layers
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x·Wᵀ + b, W of shape (out_features, in_features); one fused node."""
-    if weight.ndim != 2:
+    w_shape, x_shape = weight.data.shape, input.data.shape
+    if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got "
                          f"shape {weight.shape} (input shape {input.shape})")
-    if input.shape[-1:] != weight.shape[1:]:
+    if x_shape[-1:] != w_shape[1:]:
         raise ValueError(f"linear: input of shape {input.shape} has "
                          f"{input.shape[-1] if input.ndim else 0} features, but the weight "
                          f"of shape {weight.shape} expects in_features={weight.shape[1]}")
@@ -263,33 +264,38 @@ def _check_same_shape(op: str, input: Tensor, target: Tensor) -> None:
                       stacklevel=3)
 
 
-def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> np.ndarray:
+def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> tuple:
     """Validate class-index targets for input (N, C, d₁, …): integers of shape
-    (N, d₁, …) in [0, C) (or equal to ignore_index)."""
-    t = target.data
-    expected = input.shape[:1] + input.shape[2:]
-    if t.dtype.kind == "f":
+    (N, d₁, …) in [0, C) (or equal to ignore_index). Returns the target array and
+    whether ignore_index occurs in it."""
+    t, shape = target.data, input.data.shape
+    expected, kind = shape[:1] + shape[2:], t.dtype.kind
+    if kind == "f":
         raise TypeError(f"{op}: a float target of shape {t.shape} is taken as class "
                         f"probabilities and must have the input's shape {input.shape}; "
                         f"if it holds class indices, convert it with .long()")
-    if t.dtype.kind not in "iu":
+    if kind not in "iu":
         raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype}")
     if t.shape != expected:
         raise ValueError(f"{op}: class-index target of shape {t.shape} does not fit input "
                          f"of shape {input.shape}; expected target shape {expected}")
-    if t.size and (t.min() < 0 or t.max() >= input.shape[1]):
-        bad = ((t < 0) | (t >= input.shape[1])) & (t != ignore_index)
+    if not t.size:
+        return t, False
+    lo, hi, n_classes = t.min(), t.max(), shape[1]
+    if lo < 0 or hi >= n_classes:
+        bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index)
         if bad.any():
             raise IndexError(f"{op}: target class {t[bad].ravel()[0]} is out of range for "
-                             f"{input.shape[1]} classes (valid: 0 … {input.shape[1] - 1})")
-    return t
+                             f"{n_classes} classes (valid: 0 … {n_classes - 1})")
+    return t, bool(lo <= ignore_index <= hi and (t == ignore_index).any())
 
 
 def _class_dim_first(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, bool]:
     """Unbatched (C,) input with a 0-d target becomes a batch of one."""
-    if input.ndim == 0:
+    ndim = input.data.ndim
+    if ndim == 0:
         raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
-    if input.ndim == 1:
+    if ndim == 1:
         return input.unsqueeze(0), target.reshape((1,) + target.shape), True
     return input, target, False
 
@@ -308,12 +314,10 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
     target = _as_tensor(target, input)
     x, t, unbatched = _class_dim_first("cross_entropy", input, target)
     ignored = None
-    if t.dtype.kind == "f" and t.shape == x.shape:
+    if t.data.dtype.kind == "f" and t.data.shape == x.data.shape:
         t = t.to(x.dtype)
     else:
-        _class_target("cross_entropy", x, t, ignore_index)
-        if t.data.size and t.data.min() <= ignore_index <= t.data.max() and \
-                (t.data == ignore_index).any():
+        if _class_target("cross_entropy", x, t, ignore_index)[1]:
             ignored = ignore_index
     w = None
     if weight is not None:
@@ -332,7 +336,7 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None,
     by Σ w[yᵢ] over the non-ignored targets."""
     _check_reduction("nll_loss", reduction)
     x, t, unbatched = _class_dim_first("nll_loss", input, _as_tensor(target, input))
-    idx = _class_target("nll_loss", x, t, ignore_index)
+    idx = _class_target("nll_loss", x, t, ignore_index)[0]
     valid = idx != ignore_index
     idx = np.where(valid, idx, 0)
     w = np.ones(x.shape[1], x.dtype) if weight is None else \

@@ -60,13 +60,15 @@ class Module:
         """Run ``forward`` and tag the output's node with ``(self, inputs)`` (inner
         modules first, outer last) so the graph renderer can group nodes by module."""
         out = self.forward(*args, **kwargs)
-        node = getattr(out, "grad_fn", None)
+        node = out.grad_fn if out.__class__ is Tensor else getattr(out, "grad_fn", None)
         if node is not None:
+            tensors = []
             for a in args:
                 if a is out:              # returned an input (Identity, eval Dropout):
                     return out            # its node belongs to whoever made it
-            node._module_calls = node._module_calls + (
-                (self, tuple([a for a in args if isinstance(a, Tensor)])),)
+                if isinstance(a, Tensor):
+                    tensors.append(a)
+            node._module_calls += ((self, tuple(tensors)),)
         return out
 
     # ------------------------------------------------------------------ registration
