@@ -4,7 +4,9 @@ Every workload is one training step (forward + backward + optimiser step, float3
 of tinygrad_edu, of the hand-written NumPy equivalent (``numpy_reference.py``) and of
 PyTorch CPU when it is installed, measured in the same run: after warm-up, the three
 are interleaved round by round (in a rotating order) and the median time per step is
-reported, with the ratios to NumPy (and to PyTorch). All use the same number of
+reported, with the ratios to NumPy (and to PyTorch): the median over rounds of the
+ratio within each round, so that a slow spell of the shared machine, which hits both
+blocks of a round alike, cancels out. All use the same number of
 threads (``--threads``); a short pause before each block lets the previous
 framework's spinning BLAS/OpenMP workers go idle, so none steals a core from the next.
 The chain and memory workloads run each framework in its own fresh process.
@@ -193,7 +195,8 @@ WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 15),
 
 
 def measure(steps: dict, per_round: int, rounds: int) -> dict:
-    """Median seconds per step of each entry, interleaved round by round."""
+    """Seconds per step of each entry in every round, the entries interleaved round
+    by round."""
     for fn in steps.values():            # warm-up (allocations, BLAS threads, caches)
         for _ in range(max(1, per_round // 2)):
             fn()
@@ -207,7 +210,14 @@ def measure(steps: dict, per_round: int, rounds: int) -> dict:
             for _ in range(per_round):
                 fn()
             times[name].append((time.perf_counter() - t0) / per_round)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return times
+
+
+def paired_ratio(ours: list, other: list) -> float:
+    """The median over rounds of ours / other within each round: both were timed
+    seconds apart, so a slow spell of the shared machine cancels out of the ratio
+    (the ratio of the two overall medians can pair a fast spell with a slow one)."""
+    return statistics.median(a / b for a, b in zip(ours, other))
 
 
 # ------------------------------------------------------------------------- memory
@@ -268,7 +278,7 @@ def chain_isolated(rounds: int) -> dict:
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
             times[name].append(float(_in_child("chain", name)[-1]))
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return times
 
 
 def memory(n_steps: int) -> list:
@@ -323,13 +333,15 @@ def main() -> None:
             continue
         if OPTS.quick:
             per_round, rounds = max(1, per_round // 5), 3
-        res = chain_isolated(rounds) if name == "chain" else measure(make(), per_round, rounds)
+        times = chain_isolated(rounds) if name == "chain" else measure(make(), per_round, rounds)
         unit, scale = ("µs/op", 1e6 / CHAIN_OPS) if name == "chain" else ("ms", 1e3)
-        ours, base = res["tinygrad_edu"], res["numpy"]
-        tor = res.get("torch")
+        med = {k: statistics.median(ts) for k, ts in times.items()}
         fmt = lambda s: f"{s * scale:.3f} {unit}"  # noqa: E731
-        print(f"| {name} | {fmt(ours)} | {fmt(base)} | {fmt(tor) if tor else '—'} | "
-              f"{ours / base:.2f}× | {f'{ours / tor:.2f}×' if tor else '—'} |", flush=True)
+        ratio = lambda other: f"{paired_ratio(times['tinygrad_edu'], times[other]):.2f}×"  # noqa: E731
+        has_torch = "torch" in times
+        print(f"| {name} | {fmt(med['tinygrad_edu'])} | {fmt(med['numpy'])} | "
+              f"{fmt(med['torch']) if has_torch else '—'} | {ratio('numpy')} | "
+              f"{ratio('torch') if has_torch else '—'} |", flush=True)
     if not only or "memory" in only:
         n = 300 if OPTS.quick else OPTS.memory_steps
         print()
