@@ -416,7 +416,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             if not flags.owndata or not flags.writeable or id(data) in shared:
                 data = data.copy()
             shared.add(id(data))
-            t.grad = g if data is g.data and not g.requires_grad else Tensor._make(data, False, None)
+            fresh = data is g.data and not g.requires_grad
+            t.grad = g if fresh else Tensor._make(data, False, None)
     return None
 
 
