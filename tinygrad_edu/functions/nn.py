@@ -53,19 +53,16 @@ class Linear(Function):
         return gx, gw, gb
 
 
-def _pick(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """a[i, idx[i, 0], …] along the class dimension 1 (idx has a 1 there)."""
-    if a.ndim == 2:     # Speed: plain fancy indexing, a few µs less than take_along_axis
-        return a[np.arange(len(idx))[:, None], idx]
-    return np.take_along_axis(a, idx, 1)
-
-
-def _put(a: np.ndarray, idx: np.ndarray, values: float | np.ndarray) -> None:
-    """a[i, idx[i, 0], …] = values along the class dimension 1, in place."""
-    if a.ndim == 2:     # Speed: as in _pick
-        a[np.arange(len(idx))[:, None], idx] = values
-    else:
-        np.put_along_axis(a, idx, values, axis=1)
+def _class_entries(idx: np.ndarray) -> tuple:
+    """The fancy index of the entries a[i, idx[i, 0, j…], j…] of an (N, C, d…) array,
+    for class indices idx of shape (N, 1, d…): aranges along every other dimension
+    (take/put_along_axis build the same, with a few µs more of Python per call)."""
+    shape = idx.shape
+    if len(shape) == 2:     # Speed: (N, C) logits, the common case, without the loop
+        return np.arange(shape[0])[:, None], idx
+    return tuple(idx if d == 1 else np.arange(n).reshape([n if k == d else 1 for k in
+                                                          range(len(shape))])
+                 for d, n in enumerate(shape))
 
 
 class CrossEntropy(Function):
@@ -98,7 +95,7 @@ class CrossEntropy(Function):
             vmask = None if valid is None else valid.reshape(idx.shape).astype(x.dtype)
             if vmask is not None:
                 wt = vmask if wt is None else wt * vmask
-            loss = -_pick(logp, idx)
+            loss = -logp[_class_entries(idx)]
             if wt is not None:
                 loss *= wt
             if eps:
@@ -138,7 +135,7 @@ class CrossEntropy(Function):
         gx = gt = None
         if ctx.class_target:
             q = np.zeros(x.shape, x.dtype)
-            _put(q, ctx.idx, (1 - eps) if ctx.wt is None else (1 - eps) * ctx.wt)
+            q[_class_entries(ctx.idx)] = (1 - eps) if ctx.wt is None else (1 - eps) * ctx.wt
             if eps:
                 spread = eps / n_classes if wc is None else wc * (eps / n_classes)
                 q += spread if ctx.vmask is None else spread * ctx.vmask
