@@ -8,7 +8,9 @@ reported, with the ratios to NumPy (and to PyTorch): the median over rounds of t
 ratio within each round, so that a slow spell of the shared machine, which hits both
 blocks of a round alike, cancels out. All use the same number of
 threads (``--threads``); a short pause before each block lets the previous
-framework's spinning BLAS/OpenMP workers go idle, so none steals a core from the next.
+framework's spinning BLAS/OpenMP workers go idle, so none steals a core from the next,
+and one untimed step after it warms up again what the pause let go cold: training runs
+its steps back to back.
 The chain and memory workloads run each framework in its own fresh process.
 
 Options: ``--quick`` (fewer rounds, for a smoke run), ``--only NAME[,NAME]``,
@@ -190,7 +192,7 @@ def chain() -> dict:
     return steps
 
 
-WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 15),
+WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 25),
              "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 5)}
 
 
@@ -206,6 +208,7 @@ def measure(steps: dict, per_round: int, rounds: int) -> dict:
         for name in names[r % len(names):] + names[:r % len(names)]:   # rotate the order
             fn = steps[name]
             time.sleep(0.25)    # let the previous one's spinning BLAS/OpenMP threads idle
+            fn()                # ...then re-warm what the pause let go cold (caches, threads)
             t0 = time.perf_counter()
             for _ in range(per_round):
                 fn()

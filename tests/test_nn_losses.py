@@ -279,6 +279,26 @@ def test_cross_entropy_bad_targets_give_clear_errors():
         F.nll_loss(x, te.tensor([0, 1, 9]))
 
 
+@pytest.mark.parametrize("dtype", ["i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", ">i8", "<u4"])
+def test_cross_entropy_checks_class_targets_of_every_integer_dtype(dtype):
+    """The one-pass range check (an unsigned view) agrees with the careful one."""
+    x = te.tensor(np.arange(12.0).reshape(3, 4) % 5)
+    expected = F.cross_entropy(x, te.tensor(np.array([0, 3, 1]))).item()
+    np.testing.assert_allclose(F.cross_entropy(x, te.tensor(np.array([0, 3, 1], dtype))).item(),
+                               expected, rtol=1e-12)
+    with pytest.raises(IndexError, match="target class 4 is out of range"):
+        F.cross_entropy(x, te.tensor(np.array([0, 4, 1], dtype)))
+    if np.dtype(dtype).kind == "i":
+        with pytest.raises(IndexError, match="target class -1 is out of range"):
+            F.cross_entropy(x, te.tensor(np.array([0, -1, 1], dtype)))
+        kept = F.cross_entropy(x, te.tensor(np.array([0, -100, 1], dtype))).item()
+        np.testing.assert_allclose(F.cross_entropy(x[[0, 2]], te.tensor([0, 1])).item(), kept)
+    # an ignore_index inside [0, C) is found, not taken for a class
+    ignored = F.cross_entropy(x, te.tensor(np.array([0, 3, 1], dtype)), ignore_index=3).item()
+    np.testing.assert_allclose(ignored, F.cross_entropy(x[[0, 2]], te.tensor([0, 1])).item(),
+                               rtol=1e-12)
+
+
 def test_loss_weights_are_buffers_as_in_torch():
     loss = nn.CrossEntropyLoss(weight=[1.0, 2.0])
     assert list(loss.state_dict()) == ["weight"] and loss.weight.dtype == np.float32

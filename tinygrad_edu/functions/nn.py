@@ -39,17 +39,17 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
-        out_features, in_features = weight.shape
+        needs = ctx.needs_input_grad            # (x, W) or (x, W, b)
         # Speed: when this backward is not itself recorded (no create_graph), the same
         # three products on the arrays: no Tensor ops, no nodes (the engine wraps them)
         g, xa, w = (grad, x, weight) if is_grad_enabled() else (grad.data, x.data, weight.data)
         g2, x2 = g, xa
         if g.ndim != 2:                                          # flatten batch dims
+            out_features, in_features = weight.shape
             g2, x2 = g.reshape(-1, out_features), xa.reshape(-1, in_features)
-        gx = g @ w if need_x else None
-        gw = g2.T @ x2 if need_w else None
-        gb = g2.sum(0) if need_b else None
+        gx = g @ w if needs[0] else None
+        gw = g2.T @ x2 if needs[1] else None
+        gb = g2.sum(0) if len(needs) == 3 and needs[2] else None
         return gx, gw, gb
 
 

@@ -264,6 +264,9 @@ def _check_same_shape(op: str, input: Tensor, target: Tensor) -> None:
                       stacklevel=3)
 
 
+_UNSIGNED = {np.dtype(c): np.dtype(c.upper()) for c in "bhilqBHILQ"}   # native order
+
+
 def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> tuple:
     """Validate class-index targets for input (N, C, d₁, …): integers of shape
     (N, d₁, …) in [0, C) (or equal to ignore_index). Returns the target array and
@@ -281,7 +284,14 @@ def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> 
                          f"of shape {input.shape}; expected target shape {expected}")
     if not t.size:
         return t, False
-    lo, hi, n_classes = t.min(), t.max(), shape[1]
+    n_classes = shape[1]
+    # Speed: one pass in the common case: seen as unsigned, a negative class is huge,
+    # so a maximum below C proves every class lies in [0, C)
+    unsigned = _UNSIGNED.get(t.dtype)
+    if (unsigned is not None and t.view(unsigned).max() < n_classes
+            and not 0 <= ignore_index < n_classes):
+        return t, False
+    lo, hi = t.min(), t.max()
     if lo < 0 or hi >= n_classes:
         bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index)
         if bad.any():
