@@ -238,8 +238,10 @@ class Function:
         saved = ctx._saved
         if saved:
             # exactly the first inputs (a·b, A@B, x and W of x·Wᵀ + b)? They are in
-            # ctx.inputs already: keep their number, not one more tuple per node
-            if len(saved) <= len(arrays) and all(map(_is, saved, arrays)):
+            # ctx.inputs already: keep their number, not one more tuple per node (the
+            # first test turns down ops that saved their output, like ReLU, cheaply)
+            if (saved[0] is arrays[0] and len(saved) <= len(arrays)
+                    and all(map(_is, saved, arrays))):
                 ctx._saved = len(saved)
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
