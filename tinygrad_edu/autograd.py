@@ -370,13 +370,17 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 i += 1
                 if gi is not None and needs[i]:
                     t = node_inputs[i]
-                    if gi.__class__ is not Tensor and not isinstance(gi, Tensor):
+                    if gi.__class__ is Tensor or isinstance(gi, Tensor):
+                        gd = gi.data
+                    else:               # built-in backwards return arrays when not recorded
                         gi = _make_tensor(gi, False, None)
+                        gd = gi.data
                     if anomaly:
-                        _check_finite(gi.data, f"the backward of {node.name()}")
+                        _check_finite(gd, f"the backward of {node.name()}")
                     # Speed: deliver()'s commonest case inline: the first gradient
                     # of t, already of t's shape and dtype
-                    if gi.data.shape == t.data.shape and gi.data.dtype is t.data.dtype:
+                    td = t.data
+                    if gd.shape == td.shape and gd.dtype is td.dtype:
                         fn = t.grad_fn
                         if fn is not None:
                             if fn not in grads:
@@ -414,8 +418,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             t.grad = Tensor._make(t.grad.data + g.data, False, None)
         else:   # the leaf owns its gradient: copy a view (a read-only broadcast, say) or
             data = g.data           # an array the caller or another leaf holds (a + b)
-            flags = data.flags
-            if not flags.owndata or not flags.writeable or id(data) in shared:
+            if data.base is not None or id(data) in shared or not data.flags.writeable:
                 data = data.copy()
             shared.add(id(data))
             fresh = data is g.data and not g.requires_grad
