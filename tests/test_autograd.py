@@ -665,6 +665,18 @@ def test_saving_the_first_inputs_unpacks_them_and_keeps_no_tuple():
     np.testing.assert_array_equal(b.grad.data, [2.0] * 4)
 
 
+def test_saved_arrays_are_the_saved_arrays_and_are_freed_too():
+    x, w = f64(np.ones((2, 3))), f64(np.ones((4, 3)))
+    lin = te.functions.nn.Linear.apply(x, w)                      # saved its first 2 inputs
+    assert all(a is b for a, b in zip(lin.grad_fn.saved_arrays, (x.data, w.data)))
+    r = te.functions.elementwise.ReLU.apply(x - 2)                # saved its output
+    (out,) = r.grad_fn.saved_arrays
+    assert out is r.data and isinstance(out, np.ndarray)
+    r.sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        r.grad_fn.saved_arrays
+
+
 def test_each_leaf_owns_its_gradient_array():
     """Add hands one gradient to both inputs, and a seed can reach a leaf untouched:
     still every .grad is an array of its own (as in torch), so changing one in place

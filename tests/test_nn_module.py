@@ -314,6 +314,26 @@ def test_module_calls_tag_nodes_inner_first():
         assert model(x).grad_fn is None
 
 
+def test_module_called_with_a_non_tensor_argument_groups_only_its_own_ops():
+    """The tag keeps the positional arguments as they are; the renderer picks out the
+    Tensors, so the group stops at x and holds just the module's two ops."""
+    from tinygrad_edu.viz.trace import collect
+
+    class Scaled(nn.Module):
+        def forward(self, x, k):
+            return (x * k).tanh()
+
+    x = te.randn(2, 3, requires_grad=True)
+    h = x.exp()                                   # made outside the module
+    scaled = Scaled()
+    out = scaled(h, 2.0)
+    assert out.grad_fn._module_calls == ((scaled, (h, 2.0)),)
+    graph = collect(out.sum())
+    (call,) = graph.calls
+    assert call.module is scaled
+    assert sorted(graph.op_labels[i] for i in call.nodes) == ["Mul", "Tanh"]
+
+
 def test_parameter_names_for_the_renderer():
     model = nn.Sequential(nn.Linear(2, 3))
     assert model[0].weight.name == "weight"

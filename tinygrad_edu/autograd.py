@@ -133,7 +133,7 @@ class Function:
     # defaults read by the engine, overridden per instance only when used
     _hooks: list | None = None
     _retain: weakref.ref | None = None
-    _module_calls: tuple = ()    # ((module, input tensors), ...) set by nn.Module.__call__
+    _module_calls: tuple = ()    # ((module, positional args), ...) set by nn.Module.__call__
     _kwargs: dict = {}           # apply's keyword params, kept so viz can replay the op
 
     @staticmethod
@@ -149,17 +149,31 @@ class Function:
         """Keep arrays for ``backward``; they are released after backward."""
         self._saved = arrays
 
+    def _freed(self) -> RuntimeError:
+        return RuntimeError(
+            f"Trying to backward through the graph a second time (through "
+            f"{self.name()}): its saved tensors were freed after the first "
+            f"backward. Pass retain_graph=True to the first backward() if you "
+            f"need to call it again.")
+
+    @property
+    def saved_arrays(self) -> tuple:
+        """The saved arrays themselves, for a backward that computes on arrays because
+        it is not being recorded (no ``create_graph``): nothing to wrap or look up."""
+        saved = self._saved
+        if saved is _FREED:
+            raise self._freed()
+        if saved.__class__ is int:          # forward saved exactly its first n inputs
+            return tuple([t.data if isinstance(t, Tensor) else t for t in self.inputs[:saved]])
+        return saved[:-1]                   # (apply appended the output's array)
+
     @property
     def saved_tensors(self) -> tuple:
         """The saved arrays as Tensors of the graph itself when they are an input or
         the output (so ``create_graph=True`` differentiates through them)."""
         saved = self._saved
         if saved is _FREED:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (through "
-                f"{self.name()}): its saved tensors were freed after the first "
-                f"backward. Pass retain_graph=True to the first backward() if you "
-                f"need to call it again.")
+            raise self._freed()
         if saved.__class__ is int:          # forward saved exactly its first n inputs
             result = []         # (a plain loop: cheaper than a comprehension for 2 inputs)
             for t in self.inputs[:saved]:

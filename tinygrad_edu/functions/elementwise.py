@@ -310,11 +310,11 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        mask = out.data > 0
         if is_grad_enabled():       # create_graph: a recorded product, differentiable in grad
-            return grad * mask.astype(grad.dtype)
-        return grad.data * mask     # Speed: otherwise one NumPy pass (float × bool)
+            out, = ctx.saved_tensors
+            return grad * (out.data > 0).astype(grad.dtype)
+        out, = ctx.saved_arrays     # Speed: otherwise one NumPy pass (float × bool)
+        return grad.data * (out > 0)
 
 
 class LeakyReLU(Function):

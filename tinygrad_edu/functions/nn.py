@@ -121,11 +121,14 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, target, probs, logp = ctx.saved_tensors
         if is_grad_enabled():                 # create_graph: make them depend on x
+            x, target, _, _ = ctx.saved_tensors
             probs, logp = x.softmax(1), x.log_softmax(1)
         elif ctx.class_target:    # Speed: not recorded, so the same math on the arrays
-            probs, grad = probs.data, grad.data     # (the engine wraps the result)
+            x, target, probs, logp = ctx.saved_arrays   # (the engine wraps the result)
+            grad = grad.data
+        else:
+            x, target, probs, logp = ctx.saved_tensors
         if ctx.reduction == "none":           # the class dimension back in
             coef = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
         else:                                 # a 0-d gradient broadcasts as it is

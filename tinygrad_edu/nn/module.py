@@ -57,18 +57,17 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run ``forward`` and tag the output's node with ``(self, inputs)`` (inner
+        """Run ``forward`` and tag the output's node with ``(self, args)`` (inner
         modules first, outer last) so the graph renderer can group nodes by module."""
         out = self.forward(*args, **kwargs)
         node = out.grad_fn if out.__class__ is Tensor else getattr(out, "grad_fn", None)
         if node is not None:
-            tensors = []
             for a in args:
                 if a is out:              # returned an input (Identity, eval Dropout):
                     return out            # its node belongs to whoever made it
-                if isinstance(a, Tensor):
-                    tensors.append(a)
-            node._module_calls += ((self, tuple(tensors)),)
+            # the positional arguments as they are (the renderer picks out the Tensors):
+            # cheaper than filtering them on every call
+            node._module_calls += ((self, args),)
         return out
 
     # ------------------------------------------------------------------ registration

@@ -186,8 +186,8 @@ def _labels(order: list[Function], outputs: dict[int, Tensor], tensors: dict[int
 def _module_calls(order: list[Function]) -> list[ModuleCall]:
     """Every tagged module call (see ``nn.Module.__call__``) with the ops it ran,
     named by its path inside the outermost module that contains it."""
-    tagged = [(node, module, inputs) for node in order
-              for module, inputs in node._module_calls]
+    tagged = [(node, module, [a for a in args if isinstance(a, Tensor)]) for node in order
+              for module, args in node._module_calls]
     if not tagged:
         return []
     paths: dict[int, str] = {}
