@@ -478,11 +478,12 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
                     f"output has shape {out.shape}: pass gradient= (a Tensor of shape "
                     f"{out.shape}, e.g. te.ones_like(out)) to say how to weigh each element")
             g = Tensor._make(np.ones(out.data.shape, out.data.dtype), False, None)
-        elif not isinstance(g, Tensor):
-            g = Tensor(np.asarray(g, dtype=out.dtype))
-        if g.shape != out.shape:
-            raise RuntimeError(f"backward: gradient has shape {g.shape} but the output "
-                               f"has shape {out.shape}; they must match")
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor(np.asarray(g, dtype=out.dtype))
+            if g.shape != out.shape:
+                raise RuntimeError(f"backward: gradient has shape {g.shape} but the output "
+                                   f"has shape {out.shape}; they must match")
         seeds.append(g)
     return seeds
 
