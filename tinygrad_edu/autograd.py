@@ -149,7 +149,7 @@ class Function:
         """Keep arrays for ``backward``; they are released after backward."""
         self._saved = arrays
 
-    def _freed(self) -> RuntimeError:
+    def _freed_error(self) -> RuntimeError:
         return RuntimeError(
             f"Trying to backward through the graph a second time (through "
             f"{self.name()}): its saved tensors were freed after the first "
@@ -162,7 +162,7 @@ class Function:
         it is not being recorded (no ``create_graph``): nothing to wrap or look up."""
         saved = self._saved
         if saved is _FREED:
-            raise self._freed()
+            raise self._freed_error()
         if saved.__class__ is int:          # forward saved exactly its first n inputs
             return tuple([t.data if isinstance(t, Tensor) else t for t in self.inputs[:saved]])
         return saved[:-1]                   # (apply appended the output's array)
@@ -173,7 +173,7 @@ class Function:
         the output (so ``create_graph=True`` differentiates through them)."""
         saved = self._saved
         if saved is _FREED:
-            raise self._freed()
+            raise self._freed_error()
         if saved.__class__ is int:          # forward saved exactly its first n inputs
             result = []         # (a plain loop: cheaper than a comprehension for 2 inputs)
             for t in self.inputs[:saved]:
