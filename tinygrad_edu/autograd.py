@@ -477,7 +477,9 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
                     f"grad can be implicitly created only for scalar outputs, but this "
                     f"output has shape {out.shape}: pass gradient= (a Tensor of shape "
                     f"{out.shape}, e.g. te.ones_like(out)) to say how to weigh each element")
-            g = Tensor._make(np.ones(out.data.shape, out.data.dtype), False, None)
+            ones = np.empty(out.data.shape, out.data.dtype)   # Speed: np.ones is a Python
+            ones.fill(1)                                       # wrapper, ~1.5 µs more
+            g = Tensor._make(ones, False, None)
         else:
             if not isinstance(g, Tensor):
                 g = Tensor(np.asarray(g, dtype=out.dtype))
