@@ -299,6 +299,21 @@ def test_cross_entropy_checks_class_targets_of_every_integer_dtype(dtype):
                                rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_gradient_keeps_the_dtype_and_scales_by_the_incoming_gradient(
+        dtype, reduction):
+    logits = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
+    x = te.tensor(logits.astype(dtype), requires_grad=True)
+    loss = F.cross_entropy(x, te.tensor([2, 1]), reduction=reduction)
+    loss.backward(te.tensor(np.array(2.5, dtype)))
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    expected = 2.5 * (probs - np.eye(3)[[2, 1]]) / (2 if reduction == "mean" else 1)
+    assert x.grad.dtype == dtype
+    np.testing.assert_allclose(x.grad.data, expected, rtol=2e-3 if dtype == np.float16 else 1e-6,
+                               atol=1e-3 if dtype == np.float16 else 0)
+
+
 def test_loss_weights_are_buffers_as_in_torch():
     loss = nn.CrossEntropyLoss(weight=[1.0, 2.0])
     assert list(loss.state_dict()) == ["weight"] and loss.weight.dtype == np.float32

@@ -126,7 +126,9 @@ class CrossEntropy(Function):
             probs, logp = x.softmax(1), x.log_softmax(1)
         elif ctx.class_target:    # Speed: not recorded, so the same math on the arrays
             x, target, probs, logp = ctx.saved_arrays   # (the engine wraps the result)
-            grad = grad.data
+            # a reduced loss's 0-d gradient as a Python float: NumPy's 0-d arithmetic
+            # (grad / N below) costs more than a whole (N, C) ufunc pass
+            grad = grad.data if ctx.reduction == "none" else float(grad.data)
         else:
             x, target, probs, logp = ctx.saved_tensors
         if ctx.reduction == "none":           # the class dimension back in
