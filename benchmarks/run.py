@@ -193,7 +193,7 @@ def chain() -> dict:
 
 
 WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 25),
-             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 5)}
+             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 7)}
 
 
 def measure(steps: dict, per_round: int, rounds: int) -> dict:
