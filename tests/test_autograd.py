@@ -677,6 +677,25 @@ def test_saved_arrays_are_the_saved_arrays_and_are_freed_too():
         r.grad_fn.saved_arrays
 
 
+@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((), (2, 3)), ((2, 1), (1, 3)), ((), ())])
+def test_mul_backward_on_arrays_equals_the_recorded_one(shapes):
+    """Not recorded, Mul's backward multiplies the arrays; recorded (create_graph), the
+    same formula runs as Tensor ops. Both must give ∂(a·b·w)/∂a = Σ w·b, ∂/∂b = Σ w·a."""
+    rng = np.random.default_rng(3)
+    a, b = (f64(rng.standard_normal(s)) for s in shapes)
+    w = rng.standard_normal(np.broadcast_shapes(*shapes))
+    plain = te.grad((a * b * w).sum(), [a, b])
+    recorded = te.grad((a * b * w).sum(), [a, b], create_graph=True)
+    full = np.broadcast_shapes(*shapes)
+    for t, other, g1, g2 in ((a, b, *[r[0] for r in (plain, recorded)]),
+                             (b, a, *[r[1] for r in (plain, recorded)])):
+        expected = te.Tensor(np.broadcast_to(w * other.data, full)).sum_to_shape(t.shape).data
+        assert g1.shape == g2.shape == t.shape and g1.dtype == np.float64
+        np.testing.assert_allclose(g1.data, expected, rtol=1e-12)
+        np.testing.assert_allclose(g2.data, expected, rtol=1e-12)
+    assert recorded[0].requires_grad and not plain[0].requires_grad
+
+
 def test_each_leaf_owns_its_gradient_array():
     """Add hands one gradient to both inputs, and a seed can reach a leaf untouched:
     still every .grad is an array of its own (as in torch), so changing one in place

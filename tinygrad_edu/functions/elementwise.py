@@ -47,7 +47,10 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        if is_grad_enabled():       # create_graph: Tensor products, themselves recorded
+            a, b = ctx.saved_tensors
+        else:                       # Speed: otherwise the same products on the arrays
+            (a, b), grad = ctx.saved_arrays, grad.data
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
