@@ -677,23 +677,33 @@ def test_saved_arrays_are_the_saved_arrays_and_are_freed_too():
         r.grad_fn.saved_arrays
 
 
-@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((), (2, 3)), ((2, 1), (1, 3)), ((), ())])
-def test_mul_backward_on_arrays_equals_the_recorded_one(shapes):
-    """Not recorded, Mul's backward multiplies the arrays; recorded (create_graph), the
-    same formula runs as Tensor ops. Both must give ∂(a·b·w)/∂a = Σ w·b, ∂/∂b = Σ w·a."""
-    rng = np.random.default_rng(3)
+UNPACKING_OPS = {          # ops whose backward is one formula, on Tensors or on arrays
+    "mul": lambda a, b: a * b, "div": lambda a, b: a / (b.abs() + 1),
+    "maximum": lambda a, b: a.maximum(b), "minimum": lambda a, b: a.minimum(b),
+    "exp": lambda a, b: a.exp() * b, "log": lambda a, b: (a * a + 1).log() * b,
+    "sqrt": lambda a, b: (a * a + 1).sqrt() * b, "abs": lambda a, b: a.abs() * b,
+    "tanh": lambda a, b: a.tanh() * b, "sigmoid": lambda a, b: a.sigmoid() * b,
+    "leaky_relu": lambda a, b: a.leaky_relu(0.1) * b,
+    "clamp": lambda a, b: a.clamp(-0.5, 0.5) * b,
+}
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((2, 1), (1, 3)), ((), (2, 3)), ((), ())])
+@pytest.mark.parametrize("op", list(UNPACKING_OPS))
+def test_backward_on_arrays_equals_the_recorded_backward(op, shapes):
+    """``ctx.unpack``: not recorded, the backward's formula runs on the arrays; with
+    create_graph the same formula runs as (recorded) Tensor ops. Same gradients, same
+    shapes and dtype, under broadcasting and for 0-d operands."""
+    rng = np.random.default_rng(5)
     a, b = (f64(rng.standard_normal(s)) for s in shapes)
     w = rng.standard_normal(np.broadcast_shapes(*shapes))
-    plain = te.grad((a * b * w).sum(), [a, b])
-    recorded = te.grad((a * b * w).sum(), [a, b], create_graph=True)
-    full = np.broadcast_shapes(*shapes)
-    for t, other, g1, g2 in ((a, b, *[r[0] for r in (plain, recorded)]),
-                             (b, a, *[r[1] for r in (plain, recorded)])):
-        expected = te.Tensor(np.broadcast_to(w * other.data, full)).sum_to_shape(t.shape).data
-        assert g1.shape == g2.shape == t.shape and g1.dtype == np.float64
-        np.testing.assert_allclose(g1.data, expected, rtol=1e-12)
-        np.testing.assert_allclose(g2.data, expected, rtol=1e-12)
-    assert recorded[0].requires_grad and not plain[0].requires_grad
+    plain = te.grad((UNPACKING_OPS[op](a, b) * w).sum(), [a, b])
+    recorded = te.grad((UNPACKING_OPS[op](a, b) * w).sum(), [a, b], create_graph=True)
+    for t, g1, g2 in zip((a, b), plain, recorded):
+        assert g1.shape == g2.shape == t.shape and g1.dtype == g2.dtype == np.float64
+        np.testing.assert_allclose(g1.data, g2.data, rtol=1e-13, atol=1e-15)
+        assert not g1.requires_grad           # nothing recorded without create_graph
+    assert te.gradcheck(lambda a, b: (UNPACKING_OPS[op](a, b) * w).sum(), (a, b))
 
 
 def test_each_leaf_owns_its_gradient_array():

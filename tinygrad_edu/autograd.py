@@ -167,6 +167,14 @@ class Function:
             return tuple([t.data if isinstance(t, Tensor) else t for t in self.inputs[:saved]])
         return saved[:-1]                   # (apply appended the output's array)
 
+    def unpack(self, grad: Tensor) -> tuple:
+        """``(saved, grad)`` for a backward whose formula is plain arithmetic: the
+        graph's Tensors when the backward is recorded (``create_graph``), else the bare
+        arrays, so that one formula runs as Tensor ops or as plain NumPy."""
+        if _state["grad"]:
+            return self.saved_tensors, grad
+        return self.saved_arrays, grad.data
+
     @property
     def saved_tensors(self) -> tuple:
         """The saved arrays as Tensors of the graph itself when they are an input or

@@ -47,10 +47,7 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if is_grad_enabled():       # create_graph: Tensor products, themselves recorded
-            a, b = ctx.saved_tensors
-        else:                       # Speed: otherwise the same products on the arrays
-            (a, b), grad = ctx.saved_arrays, grad.data
+        (a, b), grad = ctx.unpack(grad)     # Tensors if recorded, else arrays (faster)
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
@@ -67,7 +64,7 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        b, out = ctx.saved_tensors
+        (b, out), grad = ctx.unpack(grad)
         need_a, need_b = ctx.needs_input_grad
         ga = grad / b if need_a else None
         gb = -(grad * out) / b if need_b else None
@@ -114,7 +111,7 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        w, = ctx.saved_tensors
+        (w,), grad = ctx.unpack(grad)
         return grad * w, grad * (1 - w)
 
 
@@ -129,7 +126,7 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        w, = ctx.saved_tensors
+        (w,), grad = ctx.unpack(grad)
         return grad * w, grad * (1 - w)
 
 
@@ -183,7 +180,7 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,), grad = ctx.unpack(grad)
         return grad * out
 
 
@@ -198,7 +195,7 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,), grad = ctx.unpack(grad)
         return grad / a
 
 
@@ -214,7 +211,7 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,), grad = ctx.unpack(grad)
         return grad / (2 * out)
 
 
@@ -229,7 +226,7 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        sign, = ctx.saved_tensors
+        (sign,), grad = ctx.unpack(grad)
         return grad * sign
 
 
@@ -275,7 +272,7 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,), grad = ctx.unpack(grad)
         return grad * (1 - out * out)
 
 
@@ -291,7 +288,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,), grad = ctx.unpack(grad)
         return grad * (out * (1 - out))
 
 
@@ -332,7 +329,7 @@ class LeakyReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        slope, = ctx.saved_tensors
+        (slope,), grad = ctx.unpack(grad)
         return grad * slope
 
 
@@ -410,7 +407,7 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        inside, = ctx.saved_tensors
+        (inside,), grad = ctx.unpack(grad)
         return grad * inside
 
 
