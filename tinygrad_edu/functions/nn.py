@@ -38,15 +38,14 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        needs = ctx.needs_input_grad            # (x, W) or (x, W, b)
         # Speed: when this backward is not itself recorded (no create_graph), the same
         # three products on the arrays: no Tensor ops, no nodes (the engine wraps them)
-        g, xa, w = (grad, x, weight) if is_grad_enabled() else (grad.data, x.data, weight.data)
-        g2, x2 = g, xa
+        (x, w), g = ctx.unpack(grad)
+        needs = ctx.needs_input_grad            # (x, W) or (x, W, b)
+        g2, x2 = g, x
         if g.ndim != 2:                                          # flatten batch dims
-            out_features, in_features = weight.shape
-            g2, x2 = g.reshape(-1, out_features), xa.reshape(-1, in_features)
+            out_features, in_features = w.shape
+            g2, x2 = g.reshape(-1, out_features), x.reshape(-1, in_features)
         gx = g @ w if needs[0] else None
         gw = g2.T @ x2 if needs[1] else None
         gb = g2.sum(0) if len(needs) == 3 and needs[2] else None
