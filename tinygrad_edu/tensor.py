@@ -156,6 +156,21 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
+    def _data(self) -> np.ndarray:
+        """The ndarray itself, for the library's own code (transition alias: ``.data``
+        is becoming a Tensor, as in PyTorch)."""
+        return self.data
+
+    @_data.setter
+    def _data(self, arr: np.ndarray) -> None:
+        self.data = arr
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(t)``: the array (shared, not copied unless ``dtype`` differs)."""
+        arr = self.data
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    @property
     def shape(self) -> tuple:
         return self.data.shape
 
