@@ -29,11 +29,11 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(t.data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.zeros_like(t._data, dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(t.data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.ones_like(t._data, dtype=dtype), requires_grad=requires_grad)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

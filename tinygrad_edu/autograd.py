@@ -166,7 +166,7 @@ class Function:
         if saved.__class__ is int:          # forward saved exactly its first n inputs
             result = []         # (a plain loop: cheaper than a comprehension for 2 inputs)
             for t in self.inputs[:saved]:
-                result.append(t.data if t.__class__ is Tensor or isinstance(t, Tensor) else t)
+                result.append(t._data if t.__class__ is Tensor or isinstance(t, Tensor) else t)
             return tuple(result)
         return saved[:-1]                   # (apply appended the output's array)
 
@@ -176,7 +176,7 @@ class Function:
         arrays, so that one formula runs as Tensor ops or as plain NumPy."""
         if _state["grad"]:
             return self.saved_tensors, grad
-        return self.saved_arrays, grad.data
+        return self.saved_arrays, grad._data
 
     @property
     def saved_tensors(self) -> tuple:
@@ -203,7 +203,7 @@ class Function:
             elif arr.__class__ is _ndarray or isinstance(arr, _ndarray):
                 owner = None    # an input's array: that input itself, else a constant
                 for t in inputs:            # a plain scan: cheaper than a lookup dict
-                    if t is not arr and isinstance(t, Tensor) and t.data is arr:
+                    if t is not arr and isinstance(t, Tensor) and t._data is arr:
                         owner = t
                         break
                 arr = Tensor._make(arr, False, None) if owner is None else owner
@@ -229,7 +229,7 @@ class Function:
             need = []
             for a in args:      # (an exact-class test first: cheaper than isinstance)
                 if a.__class__ is Tensor or isinstance(a, Tensor):
-                    arrays.append(a.data)
+                    arrays.append(a._data)
                     need.append(a.requires_grad)
                 else:
                     arrays.append(a)
@@ -239,7 +239,7 @@ class Function:
             ctx.needs_input_grad = _SHARED_FLAGS.get(need, need)
         else:       # no_grad, and every backward without create_graph: record nothing
             for a in args:
-                arrays.append(a.data if a.__class__ is Tensor or isinstance(a, Tensor) else a)
+                arrays.append(a._data if a.__class__ is Tensor or isinstance(a, Tensor) else a)
             ctx.needs_input_grad = (False,) * len(args)
         try:
             data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
@@ -321,7 +321,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     leaf_grads: dict[int, list] = {}        # id(leaf) -> [leaf, gradient]
     wanted_nodes: dict[Function, list] = {}  # non-leaf inputs of te.grad -> positions
     captured: list = []
-    shared = {id(g.data) for g in root_grads}   # arrays someone else holds: not a leaf's
+    shared = {id(g._data) for g in root_grads}   # arrays someone else holds: not a leaf's
     if inputs is not None:
         captured = [None] * len(inputs)
         for i, t in enumerate(inputs):
@@ -330,7 +330,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
 
     def deliver(t: Tensor, g: Tensor) -> None:
         """Add ``g`` to what ``t`` has received so far (summed back to t's shape)."""
-        gd, td = g.data, t.data
+        gd, td = g._data, t._data
         if gd.shape != td.shape:
             g = g.sum_to_shape(td.shape)
         if gd.dtype is not td.dtype and gd.dtype != td.dtype:
@@ -368,7 +368,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             if node._retain is not None:
                 out = node._retain()
                 if out is not None:     # accumulates across backward calls, like a leaf
-                    shared.add(id(g.data))
+                    shared.add(id(g._data))
                     kept = g if create_graph else g.detach()
                     out.grad = kept if out.grad is None else out.grad + kept
             if not plain:           # te.grad only (one test per node otherwise)
@@ -396,15 +396,15 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 if gi is not None and needs[i]:
                     t = node_inputs[i]
                     if gi.__class__ is Tensor or isinstance(gi, Tensor):
-                        gd = gi.data
+                        gd = gi._data
                     else:               # built-in backwards return arrays when not recorded
                         gi = _make_tensor(gi, False, None)
-                        gd = gi.data
+                        gd = gi._data
                     if anomaly:
                         _check_finite(gd, f"the backward of {node.name()}")
                     # Speed: deliver()'s commonest case inline: the first gradient
                     # of t, already of t's shape and dtype
-                    td = t.data
+                    td = t._data
                     if gd.shape == td.shape and gd.dtype is td.dtype:
                         fn = t.grad_fn
                         if fn is not None:
@@ -440,13 +440,13 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
         if create_graph:
             t.grad = g if t.grad is None else t.grad + g
         elif t.grad is not None:
-            t.grad = Tensor._make(t.grad.data + g.data, False, None)
+            t.grad = Tensor._make(t.grad._data + g._data, False, None)
         else:   # the leaf owns its gradient: copy a view (a read-only broadcast, say) or
-            data = g.data           # an array the caller or another leaf holds (a + b)
+            data = g._data           # an array the caller or another leaf holds (a + b)
             if data.base is not None or id(data) in shared or not data.flags.writeable:
                 data = data.copy()
             shared.add(id(data))
-            fresh = data is g.data and not g.requires_grad
+            fresh = data is g._data and not g.requires_grad
             t.grad = g if fresh else Tensor._make(data, False, None)
     return None
 
@@ -483,12 +483,12 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
     for i, out in enumerate(outputs):
         g = None if grad_outputs is None else grad_outputs[i]
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs, but this "
                     f"output has shape {out.shape}: pass gradient= (a Tensor of shape "
                     f"{out.shape}, e.g. te.ones_like(out)) to say how to weigh each element")
-            ones = np.empty(out.data.shape, out.data.dtype)   # Speed: np.ones is a Python
+            ones = np.empty(out._data.shape, out._data.dtype)   # Speed: np.ones is a Python
             ones.fill(1)                                       # wrapper, ~1.5 µs more
             g = Tensor._make(ones, False, None)
         else:

@@ -135,13 +135,13 @@ def _build(args: argparse.Namespace) -> tuple[Tensor, dict[str, Tensor]]:
     if not isinstance(root, Tensor) or root.grad_fn is None:
         raise ExpressionError(f"{args.expr!r} applies no operation to a variable: there "
                               f"is nothing to differentiate")
-    if not np.isfinite(root.data).all():
+    if not np.isfinite(root._data).all():
         raise ExpressionError(f"{args.expr!r} evaluates to {root.item()} at the given values")
     root.name = root.name or "out"
     with np.errstate(all="ignore"):
         root.backward()
     for name, v in variables.items():
-        if v.grad is not None and not np.isfinite(v.grad.data).all():
+        if v.grad is not None and not np.isfinite(v.grad._data).all():
             raise ExpressionError(f"the gradient of {args.expr!r} with respect to {name} is "
                                   f"{v.grad.item()} at the given values")
     return root, variables

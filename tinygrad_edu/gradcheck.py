@@ -17,14 +17,14 @@ def _numerical_jacobian(fn: Callable, inputs: Sequence[Tensor], eps: float) -> l
     """J[k][i, j] = ∂ out_j / ∂ input_k[i] ≈ (f(x + ε eᵢ) − f(x − ε eᵢ)) / 2ε."""
     def evaluate() -> np.ndarray:     # grad mode stays on: fn may itself call grad()
         outs = _flat_outputs(fn(*inputs))
-        return np.concatenate([o.data.astype(np.float64).ravel() for o in outs])
+        return np.concatenate([o._data.astype(np.float64).ravel() for o in outs])
 
     jacobians = []
     for t in inputs:
         if not (isinstance(t, Tensor) and t.requires_grad):
             jacobians.append(None)
             continue
-        data = t.data                       # perturb in place (any memory layout), restore
+        data = t._data                       # perturb in place (any memory layout), restore
         rows = []
         for i in np.ndindex(data.shape):    # C order, like the analytic rows
             orig = data[i]
@@ -42,19 +42,19 @@ def _analytic_jacobian(fn: Callable, inputs: Sequence[Tensor]) -> list[np.ndarra
     """Row j of the Jacobian is the gradient of output element j (one backward each)."""
     outs = _flat_outputs(fn(*inputs))
     diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
-    sizes = [o.data.size for o in outs]
-    cols = {id(t): np.zeros((t.data.size, sum(sizes))) for t in diff}
+    sizes = [o._data.size for o in outs]
+    cols = {id(t): np.zeros((t._data.size, sum(sizes))) for t in diff}
     col = 0
     for o in outs:
-        for j in range(o.data.size):
+        for j in range(o._data.size):
             if o.requires_grad:
-                seed = np.zeros(o.data.size, dtype=o.dtype)
+                seed = np.zeros(o._data.size, dtype=o.dtype)
                 seed[j] = 1
                 gs = grad(o, diff, grad_outputs=Tensor(seed.reshape(o.shape)),
                           retain_graph=True, allow_unused=True)
                 for t, g in zip(diff, gs):
                     if g is not None:
-                        cols[id(t)][:, col] = g.data.ravel()
+                        cols[id(t)][:, col] = g._data.ravel()
             col += 1
     return [cols.get(id(t)) if isinstance(t, Tensor) else None for t in inputs]
 

@@ -37,7 +37,7 @@ def save(state_dict: Mapping[str, Tensor | np.ndarray], path: PathOrFile) -> Non
     for key, value in state_dict.items():
         if not isinstance(key, str) or not key:
             raise TypeError(f"te.save: keys must be non-empty strings, got {key!r}")
-        arr = value.data if isinstance(value, Tensor) else value
+        arr = value._data if isinstance(value, Tensor) else value
         if not isinstance(arr, np.ndarray):
             raise TypeError(f"te.save: value of {key!r} is a {type(value).__name__}; only "
                             f"Tensors and ndarrays can be saved (wrap numbers with "

@@ -34,7 +34,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert user data to an owned array: floats default to float32, an
     ndarray keeps its dtype (so float64 stays float64)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
     is_array = isinstance(data, (np.ndarray, np.generic))     # np.float64(1) too
@@ -80,13 +80,13 @@ def _shape_args(shape: tuple) -> tuple:
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_hooks",
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "name", "_hooks",
                  "__weakref__")
     __array_ufunc__ = None          # make ``ndarray + Tensor`` call Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         self.grad = None
         self.grad_fn = None
         self.name = name
@@ -99,7 +99,7 @@ class Tensor:
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> "Tensor":
         """Fast internal constructor for op results: no conversion, no copy."""
         t = _new_object(Tensor)
-        t.data = data if type(data) is _ndarray else np.asarray(data)
+        t._data = data if type(data) is _ndarray else np.asarray(data)
         t.grad = None
         t.requires_grad = requires_grad
         t.grad_fn = grad_fn
@@ -156,31 +156,31 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
-    def _data(self) -> np.ndarray:
-        """The ndarray itself, for the library's own code (transition alias: ``.data``
-        is becoming a Tensor, as in PyTorch)."""
-        return self.data
+    def data(self) -> np.ndarray:
+        """The array (transition step: the library reads ``._data``; ``.data`` is
+        becoming a Tensor that shares this storage, as in PyTorch)."""
+        return self._data
 
-    @_data.setter
-    def _data(self, arr: np.ndarray) -> None:
-        self.data = arr
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """``np.asarray(t)``: the array (shared, not copied unless ``dtype`` differs)."""
-        arr = self.data
+        arr = self._data
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -195,32 +195,32 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None) -> tuple | int:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
-        return self.data
+        return self._data
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a "
                              f"Python scalar, but this tensor has shape {self.shape} "
-                             f"({self.data.size} elements)")
-        return self.data.item()
+                             f"({self._data.size} elements)")
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator["Tensor"]:
         for i in range(len(self)):
@@ -231,10 +231,10 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} "
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._data.size} "
                                f"elements is ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -243,11 +243,11 @@ class Tensor:
         return int(self.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(",
+        body = np.array2string(self._data, separator=", ", prefix="tensor(",
                                precision=4, floatmode="maxprec_equal")
         extras = []
-        if self.data.dtype.kind == "f" and self.data.dtype != DEFAULT_FLOAT:
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype.kind == "f" and self._data.dtype != DEFAULT_FLOAT:
+            extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -266,9 +266,9 @@ class Tensor:
         _autograd.backward(self, gradient, retain_graph, create_graph)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(f"only floating point tensors can require gradients, but "
-                            f"this tensor has dtype {self.data.dtype}; convert it with "
+                            f"this tensor has dtype {self._data.dtype}; convert it with "
                             f".float() first")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False) works on leaves only; use .detach()")
@@ -277,7 +277,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph (no grad_fn, no requires_grad)."""
-        return Tensor._make(self.data, False, None)
+        return Tensor._make(self._data, False, None)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
@@ -307,11 +307,11 @@ class Tensor:
         """Wrap a Python/NumPy scalar or array as a constant array of our dtype."""
         if isinstance(other, Tensor):
             return other
-        kind = self.data.dtype.kind
+        kind = self._data.dtype.kind
         if isinstance(other, float) and kind in "fc":   # the commonest case first
-            return _constant(other, self.data.dtype)
+            return _constant(other, self._data.dtype)
         if isinstance(other, bool) or (isinstance(other, int) and kind != "b"):
-            return _constant(other, self.data.dtype)
+            return _constant(other, self._data.dtype)
         if isinstance(other, np.ndarray):       # a constant: no copy, ops never mutate it
             return Tensor._make(other, False, None)
         if isinstance(other, np.generic):       # NumPy scalars act as Python scalars
@@ -322,14 +322,14 @@ class Tensor:
 
     def _binary(self, op: type, other: Any, reverse: bool = False) -> "Tensor":
         # compare dtypes without the ``dtype`` property (this runs for every a·b, a+b)
-        dt = self.data.dtype
+        dt = self._data.dtype
         if other.__class__ is Tensor:           # Speed: the commonest cases, no call
-            odt = other.data.dtype
+            odt = other._data.dtype
         elif other.__class__ is float and dt.kind in "fc":     # x * 0.5
             other, odt = _constant(other, dt), dt
         else:
             other = self._operand(other)
-            odt = other.data.dtype if isinstance(other, Tensor) else other.dtype
+            odt = other._data.dtype if isinstance(other, Tensor) else other.dtype
         a, b = (other, self) if reverse else (self, other)
         if odt is not dt and odt != dt:
             a, b = _promote(a, b)
@@ -379,8 +379,8 @@ class Tensor:
 
     # comparisons: boolean results, never differentiable
     def _compare(self, ufunc: np.ufunc, other: Any) -> "Tensor":
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(ufunc(self.data, other), False, None)
+        other = other._data if isinstance(other, Tensor) else other
+        return Tensor._make(ufunc(self._data, other), False, None)
 
     def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
         return self._compare(np.equal, other)
@@ -401,7 +401,7 @@ class Tensor:
         return self._compare(np.greater_equal, other)
 
     def __invert__(self) -> "Tensor":
-        return Tensor._make(~self.data, False, None)
+        return Tensor._make(~self._data, False, None)
 
     def __and__(self, other: Any) -> "Tensor":
         return self._compare(np.logical_and, other)
@@ -410,20 +410,20 @@ class Tensor:
         return self._compare(np.logical_or, other)
 
     def any(self) -> "Tensor":
-        return Tensor._make(np.asarray(self.data.any()), False, None)
+        return Tensor._make(np.asarray(self._data.any()), False, None)
 
     def all(self) -> "Tensor":
-        return Tensor._make(np.asarray(self.data.all()), False, None)
+        return Tensor._make(np.asarray(self._data.all()), False, None)
 
     # ------------------------------------------------------------------ dtype
     def to(self, dtype: Any) -> "Tensor":
         """This tensor as ``dtype``; differentiable between float types, while integer
         and bool results are cut from the graph (as in torch)."""
         dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self._data.dtype:
             return self
         if dtype.kind not in "fc":
-            return Tensor._make(self.data.astype(dtype), False, None)
+            return Tensor._make(self._data.astype(dtype), False, None)
         return F.Cast.apply(self, dtype=dtype)
 
     def float(self) -> "Tensor":
@@ -442,7 +442,7 @@ class Tensor:
         return self.to(np.bool_)
 
     def _float(self) -> "Tensor":
-        return self if self.data.dtype.kind in "fc" else self.to(DEFAULT_FLOAT)
+        return self if self._data.dtype.kind in "fc" else self.to(DEFAULT_FLOAT)
 
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> "Tensor":
@@ -522,7 +522,7 @@ class Tensor:
         values = op.apply(self, dim=dim, keepdim=keepdim)
         if dim is None:
             return values
-        idx = arg(self.data, axis=dim)
+        idx = arg(self._data, axis=dim)
         if keepdim:
             idx = np.expand_dims(idx, dim)
         return MinMax(values, Tensor._make(idx, False, None))
@@ -534,7 +534,7 @@ class Tensor:
             correction = 1 if unbiased else 0
         x = self._float()
         mean = x.mean(dim, keepdim=True)
-        n = x.data.size // max(mean.data.size, 1)       # elements per reduced group
+        n = x._data.size // max(mean._data.size, 1)       # elements per reduced group
         centred = x - mean
         return (centred * centred).sum(dim, keepdim=keepdim) / max(n - correction, 0)
 
@@ -542,7 +542,7 @@ class Tensor:
             keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
         """√var; like torch, where the std is 0 its gradient is 0 (not 0·∞ = nan)."""
         v = self.var(dim, unbiased, keepdim, correction=correction)
-        zero = v.data == 0
+        zero = v._data == 0
         if not zero.any():
             return v.sqrt()
         return where(zero, 0.0, where(zero, 1.0, v).sqrt())
@@ -563,13 +563,13 @@ class Tensor:
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, fn: Callable, dim: int | None, keepdim: bool) -> "Tensor":
-        idx = fn(self.data, axis=dim, keepdims=keepdim)
+        idx = fn(self._data, axis=dim, keepdims=keepdim)
         return Tensor._make(np.asarray(idx), False, None)
 
     # ------------------------------------------------------------------ shapes
     def reshape(self, *shape: int) -> "Tensor":
         shape = _shape_args(shape)
-        if shape == self.data.shape:
+        if shape == self._data.shape:
             return self
         return F.Reshape.apply(self, shape=shape)
 
@@ -613,7 +613,7 @@ class Tensor:
     def sum_to_shape(self, shape: tuple) -> "Tensor":
         """Sum over the broadcast dimensions so the result has ``shape`` (the
         reverse of broadcasting; used by the engine for broadcast inputs)."""
-        return self if shape == self.data.shape else F.SumToShape.apply(self, shape=shape)
+        return self if shape == self._data.shape else F.SumToShape.apply(self, shape=shape)
 
     def pad(self, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> "Tensor":
         """Pad like ``torch.nn.functional.pad``: widths given last dimension first,
@@ -639,7 +639,7 @@ def _promote(a: Any, b: Any) -> tuple:
     """Bring two operands to one dtype like PyTorch: float beats integer beats bool
     (the higher category keeps its dtype); within a category a dimensioned operand's
     dtype beats a 0-d one's, otherwise the wider type wins."""
-    xa, xb = np.asarray(getattr(a, "data", a)), np.asarray(getattr(b, "data", b))
+    xa, xb = np.asarray(getattr(a, "_data", a)), np.asarray(getattr(b, "_data", b))
     da, db = xa.dtype, xb.dtype
     ca, cb = _category(da), _category(db)
     if ca != cb:
@@ -658,7 +658,7 @@ def _promote(a: Any, b: Any) -> tuple:
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     """``condition ? input : other`` elementwise; differentiable in input and other."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
         input = other._operand(input)       # a scalar/array, as on the right of an op
     elif not isinstance(other, Tensor):

@@ -31,7 +31,7 @@ def accuracy(output: Tensor, target: Tensor) -> float:
     """Fraction of correct predictions. Class-index targets with one score per class:
     ``argmax(output) == target``; a single output per sample: ``(output > 0.5) ==
     (target > 0.5)`` (probabilities, e.g. after a sigmoid)."""
-    out, t = output.data, target.data
+    out, t = output._data, target._data
     if out.ndim >= 2 and out.shape[-1] > 1 and t.dtype.kind in "iu" and t.ndim == out.ndim - 1:
         return float(np.mean(out.argmax(-1) == t))
     return float(np.mean((out.reshape(t.shape) > 0.5) == (t > 0.5)))

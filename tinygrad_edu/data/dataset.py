@@ -65,7 +65,7 @@ def train_test_split(*tensors: Any, test_size: float = 0.25,
     perm = gen.permutation(n)
     out: list[Tensor] = []
     for t in ts:
-        out += [as_tensor(t.data[perm[n_test:]]), as_tensor(t.data[perm[:n_test]])]
+        out += [as_tensor(t._data[perm[n_test:]]), as_tensor(t._data[perm[:n_test]])]
     return out
 
 
@@ -73,6 +73,6 @@ def standardize(train: Any, *others: Any, eps: float = 1e-8) -> list[Tensor]:
     """Scale every feature (column) to ``(x − mean) / (std + eps)`` with the mean
     and std of ``train``, applied the same way to ``others`` (e.g. the test set).
     A larger ``eps`` keeps almost-constant features from being blown up."""
-    data = [as_tensor(t).data for t in (train, *others)]
+    data = [as_tensor(t)._data for t in (train, *others)]
     mean, std = data[0].mean(axis=0), data[0].std(axis=0)
     return [as_tensor(((d - mean) / (std + eps)).astype(d.dtype)) for d in data]

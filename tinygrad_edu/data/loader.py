@@ -53,7 +53,7 @@ class DataLoader:
 
     def _batch(self, idx: np.ndarray) -> Any:
         if isinstance(self.dataset, TensorDataset):
-            return tuple(as_tensor(t.data[idx]) for t in self.dataset.tensors)
+            return tuple(as_tensor(t._data[idx]) for t in self.dataset.tensors)
         samples = [self.dataset[int(i)] for i in idx]
         if isinstance(samples[0], tuple):
             return tuple(_stack([s[k] for s in samples]) for k in range(len(samples[0])))
@@ -61,4 +61,4 @@ class DataLoader:
 
 
 def _stack(items: list) -> Tensor:
-    return as_tensor(np.stack([np.asarray(getattr(it, "data", it)) for it in items]))
+    return as_tensor(np.stack([np.asarray(getattr(it, "_data", it)) for it in items]))

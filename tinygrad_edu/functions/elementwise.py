@@ -89,13 +89,13 @@ class Pow(Function):
         ga = gb = None
         if need_a:                          # at a = b = 0 the limit is 0, not 0·0⁻¹ = nan
             base = a
-            if np.count_nonzero(b.data) != b.data.size:     # some exponent is 0
-                base = Where.apply((a.data == 0) & (b.data == 0), np.ones((), a.dtype), a)
+            if np.count_nonzero(b._data) != b._data.size:     # some exponent is 0
+                base = Where.apply((a._data == 0) & (b._data == 0), np.ones((), a.dtype), a)
             ga = grad * b * base ** (b - 1)
         if need_b:                          # aᵇ·ln a → 0 as a → 0⁺ when b ≥ 0 (as torch)
             base = a
-            if np.count_nonzero(a.data) != a.data.size:     # some base is 0
-                base = Where.apply((a.data == 0) & (b.data >= 0), np.ones((), a.dtype), a)
+            if np.count_nonzero(a._data) != a._data.size:     # some base is 0
+                base = Where.apply((a._data == 0) & (b._data >= 0), np.ones((), a.dtype), a)
             gb = grad * out * base.log()
         return ga, gb
 
@@ -312,9 +312,9 @@ class ReLU(Function):
     def backward(ctx, grad):
         if is_grad_enabled():       # create_graph: a recorded product, differentiable in grad
             out, = ctx.saved_tensors
-            return grad * (out.data > 0).astype(grad.dtype)
+            return grad * (out._data > 0).astype(grad.dtype)
         out, = ctx.saved_arrays     # Speed: otherwise one NumPy pass (float × bool)
-        return grad.data * (out > 0)
+        return grad._data * (out > 0)
 
 
 class LeakyReLU(Function):

@@ -127,7 +127,7 @@ class CrossEntropy(Function):
             x, target, probs, logp = ctx.saved_arrays   # (the engine wraps the result)
             # a reduced loss's 0-d gradient as a Python float: NumPy's 0-d arithmetic
             # (grad / N below) costs more than a whole (N, C) ufunc pass
-            grad = grad.data if ctx.reduction == "none" else float(grad.data)
+            grad = grad._data if ctx.reduction == "none" else float(grad._data)
         else:
             x, target, probs, logp = ctx.saved_tensors
         if ctx.reduction == "none":           # the class dimension back in

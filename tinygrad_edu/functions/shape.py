@@ -78,7 +78,7 @@ def normalize_index(index: Any) -> Any:
     """Turn Tensors and lists inside an index into ndarrays (NumPy's semantics)."""
     def conv(i: Any) -> Any:
         if isinstance(i, Tensor):
-            return i.data
+            return i._data
         if isinstance(i, list):
             return np.asarray(i)
         return i

@@ -71,7 +71,7 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 # ------------------------------------------------------------------ layers
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x·Wᵀ + b, W of shape (out_features, in_features); one fused node."""
-    w_shape, x_shape = weight.data.shape, input.data.shape
+    w_shape, x_shape = weight._data.shape, input._data.shape
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got "
                          f"shape {weight.shape} (input shape {input.shape})")
@@ -183,13 +183,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if training and running_mean is not None:
             with no_grad():
                 # in place, as torch: a state dict taken earlier sees the update
-                running_mean.data[...] = ((1 - momentum) * running_mean.data +
-                                          momentum * mean.data.reshape(-1))
-                unbiased = var.data.reshape(-1) * (count / (count - 1))
-                running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+                running_mean._data[...] = ((1 - momentum) * running_mean._data +
+                                          momentum * mean._data.reshape(-1))
+                unbiased = var._data.reshape(-1) * (count / (count - 1))
+                running_var._data[...] = (1 - momentum) * running_var._data + momentum * unbiased
     else:
-        centred = input - running_mean.data.reshape(cshape).astype(input.dtype)
-        var = Tensor._make(running_var.data.reshape(cshape).astype(input.dtype), False, None)
+        centred = input - running_mean._data.reshape(cshape).astype(input.dtype)
+        var = Tensor._make(running_var._data.reshape(cshape).astype(input.dtype), False, None)
     out = centred / (var + eps).sqrt()
     if weight is not None:
         out = out * weight.reshape(cshape)
@@ -202,7 +202,7 @@ def embedding(input: Tensor | np.ndarray, weight: Tensor,
               padding_idx: int | None = None) -> Tensor:
     """Row lookup: y[...] = weight[input[...]]; the gradient is added back to the
     rows used (never to ``padding_idx``'s row)."""
-    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    idx = np.asarray(input._data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
     rows = weight.shape[0]
@@ -219,7 +219,7 @@ def embedding(input: Tensor | np.ndarray, weight: Tensor,
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices → int64 one-hot vectors along a new last dimension."""
-    idx = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {idx.dtype}")
     n = int(idx.max()) + 1 if num_classes < 0 else num_classes
@@ -271,7 +271,7 @@ def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> 
     """Validate class-index targets for input (N, C, d₁, …): integers of shape
     (N, d₁, …) in [0, C) (or equal to ignore_index). Returns the target array and
     whether ignore_index occurs in it."""
-    t, shape = target.data, input.data.shape
+    t, shape = target._data, input._data.shape
     expected, kind = shape[:1] + shape[2:], t.dtype.kind
     if kind == "f":
         raise TypeError(f"{op}: a float target of shape {t.shape} is taken as class "
@@ -302,7 +302,7 @@ def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> 
 
 def _class_dim_first(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, bool]:
     """Unbatched (C,) input with a 0-d target becomes a batch of one."""
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if ndim == 0:
         raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
     if ndim == 1:
@@ -324,14 +324,14 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
     target = _as_tensor(target, input)
     x, t, unbatched = _class_dim_first("cross_entropy", input, target)
     ignored = None
-    if t.data.dtype.kind == "f" and t.data.shape == x.data.shape:
+    if t._data.dtype.kind == "f" and t._data.shape == x._data.shape:
         t = t.to(x.dtype)
     else:
         if _class_target("cross_entropy", x, t, ignore_index)[1]:
             ignored = ignore_index
     w = None
     if weight is not None:
-        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
         if w.shape != (x.shape[1],):
             raise ValueError(f"cross_entropy: weight of shape {w.shape} must have one "
                              f"entry per class ({x.shape[1]},)")
@@ -350,7 +350,7 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None,
     valid = idx != ignore_index
     idx = np.where(valid, idx, 0)
     w = np.ones(x.shape[1], x.dtype) if weight is None else \
-        np.asarray(weight.data if isinstance(weight, Tensor) else weight, x.dtype)
+        np.asarray(weight._data if isinstance(weight, Tensor) else weight, x.dtype)
     wt = w[idx] * valid
     # move the class dimension last, then pick one entry per row
     rows = x.permute(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
@@ -389,7 +389,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
     target = _as_tensor(target, input)
     _check_same_shape("huber_loss", input, target)
     diff = input - target
-    small = diff.abs().data < delta
+    small = diff.abs()._data < delta
     loss = where(small, diff * diff * 0.5, (diff.abs() - 0.5 * delta) * delta)
     return _reduce(loss, reduction)
 
@@ -403,7 +403,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Tensor | None = Non
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy: target shape {target.shape} must equal "
                          f"input shape {input.shape}")
-    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+    if input._data.size and (input._data.min() < 0 or input._data.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of the input must be "
                          "probabilities in [0, 1] (did you mean "
                          "binary_cross_entropy_with_logits?)")

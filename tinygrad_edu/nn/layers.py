@@ -170,9 +170,9 @@ class BatchNorm1d(Module):
                              f"dimension 1, got input of shape {input.shape}")
         momentum = self.momentum or 0.0
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._data[...] += 1
             if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked._data)
         use_batch = self.training or not self.track_running_stats
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight,
                             self.bias, use_batch, momentum, self.eps)
@@ -196,7 +196,7 @@ class Embedding(Module):
         self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
         self.weight = init.normal_(_empty(num_embeddings, embedding_dim))
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     def forward(self, input: Any) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx)

@@ -31,7 +31,7 @@ class Parameter(Tensor):
         shared = isinstance(data, Tensor)
         super().__init__(np.empty(0, data.dtype) if shared else data)
         if shared:
-            self.data = data.data          # share storage, like torch.nn.Parameter
+            self._data = data._data          # share storage, like torch.nn.Parameter
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
@@ -232,16 +232,16 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = Tensor._make(np.zeros_like(p.data), False, None)
+                p.grad = Tensor._make(np.zeros_like(p._data), False, None)
 
     def to(self, dtype: Any) -> "Module":
         """Cast floating-point parameters and buffers to ``dtype`` (in place)."""
         dtype = np.dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
-            if t.data.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
+            if t._data.dtype.kind == "f":
+                t._data = t._data.astype(dtype)
                 if t.grad is not None:
-                    t.grad = Tensor._make(t.grad.data.astype(dtype), False, None)
+                    t.grad = Tensor._make(t.grad._data.astype(dtype), False, None)
         return self
 
     def double(self) -> "Module":
@@ -285,7 +285,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+            arr = np.asarray(value._data if isinstance(value, Tensor) else value)
             if arr.shape != target.shape:
                 problems.append(f"size mismatch for {key}: the checkpoint has shape "
                                 f"{tuple(arr.shape)}, the model has {tuple(target.shape)}")
@@ -295,7 +295,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:"
                                + "".join("\n    " + p for p in problems))
         for target, arr in updates:
-            target.data[...] = arr
+            target._data[...] = arr
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr

@@ -1,7 +1,7 @@
 """``Optimizer``: the base class that holds parameter groups and per-parameter state.
 
 An optimiser never records graph nodes: ``step()`` reads each parameter's
-``p.grad.data`` and rewrites ``p.data`` (and its own state arrays) in place with
+``p.grad._data`` and rewrites ``p._data`` (and its own state arrays) in place with
 NumPy. Gradient arrays are only read, never written: they may be shared.
 Subclasses implement one method, ``_update(p, g, state, group)``, the update rule
 of a single parameter array ``p`` with gradient ``g``.
@@ -85,7 +85,7 @@ class Optimizer:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i} "
                                  f"has grad_fn {type(p.grad_fn).__name__}); use a leaf, "
                                  f"e.g. t.detach().requires_grad_()")
-            if p.data.dtype.kind != "f":
+            if p._data.dtype.kind != "f":
                 raise TypeError(f"{name}: can only optimize floating-point Tensors, but "
                                 f"parameter {i} has dtype {p.dtype}")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
@@ -102,7 +102,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     p.grad = None if set_to_none else Tensor._make(
-                        np.zeros_like(p.grad.data), False, None)
+                        np.zeros_like(p.grad._data), False, None)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()`` if given
@@ -118,7 +118,7 @@ class Optimizer:
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {}
-                self._update(p.data, p.grad.data, state, group)
+                self._update(p._data, p.grad._data, state, group)
         return loss
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:

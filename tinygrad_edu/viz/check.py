@@ -137,10 +137,10 @@ def _check_node(graph: Graph, node: Function, eps: float, atol: float,
                                      f"shape {t.shape}"))
             continue
         u = rng.standard_normal(t.shape)
-        analytic = float(np.sum(gi.data * u))
+        analytic = float(np.sum(gi._data * u))
         plus = forward64(node, {p: eps * u})
         minus = forward64(node, {p: -eps * u})
-        numeric = float(np.sum(g.data * (plus - minus)) / (2 * eps))
+        numeric = float(np.sum(g._data * (plus - minus)) / (2 * eps))
         ok = abs(analytic - numeric) <= atol + rtol * abs(numeric)
         results.append(NodeCheck(label, names[p], p, analytic, numeric, ok))
     return results

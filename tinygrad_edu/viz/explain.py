@@ -173,7 +173,7 @@ def _formula(node, out: Tensor, positions: list[int], names: dict[int, str]) -> 
 def chain_rule(root: Tensor, wrt: Tensor, index: tuple | int | None = None,
                max_paths: int = 20) -> ChainRule:
     """Everything ``explain`` prints, as data (see ``ChainRule``)."""
-    if root.data.size != 1:
+    if root._data.size != 1:
         raise ValueError(f"explain: the root must be a scalar (a loss), but it has shape "
                          f"{root.shape}; explain e.g. root.sum() or one element of it")
     graph = collect(root)
@@ -183,7 +183,7 @@ def chain_rule(root: Tensor, wrt: Tensor, index: tuple | int | None = None,
     if not wrt.requires_grad:
         raise ValueError("explain: wrt does not require grad, so no gradient flows to it")
     if index is None:
-        if wrt.data.size != 1:
+        if wrt._data.size != 1:
             raise ValueError(f"explain: wrt has shape {wrt.shape}; pass index=(i, j, ...) "
                              f"to pick the element whose chain rule to write out")
         index = (0,) * wrt.ndim
@@ -197,17 +197,17 @@ def chain_rule(root: Tensor, wrt: Tensor, index: tuple | int | None = None,
     counts, nexts = _path_counts(graph)
     paths = [_path_term(graph, p, index) for p in _paths(wrt, nexts, counts, max_paths)]
     if wrt.grad is not None:
-        autograd = float(wrt.grad.data[index])
+        autograd = float(wrt.grad._data[index])
         source = f"{names[id(wrt)]}.grad{_idx(wrt, index)}"
     else:
         g = trace_backward(graph).grads.get(id(wrt))
-        autograd = 0.0 if g is None else float(g.data[index])
+        autograd = 0.0 if g is None else float(g._data[index])
         source = f"backward pass (∂{root_name}/∂{wrt_name}; .grad is empty)"
     n_paths = counts.get(id(wrt), 0)
     total = sum(p.contribution for p in paths)
     if len(paths) < n_paths:        # not all written out: the rest via one backward pass
         g = trace_backward(graph).grads[id(wrt)]
-        total = float(g.data[index])
+        total = float(g._data[index])
     return ChainRule(root_name, wrt_name, paths, n_paths, total, autograd, source)
 
 
@@ -252,15 +252,15 @@ def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
              for t, o in zip(path, path[1:])]
     # backward along this path only: adjoints[k] = ∂root/∂path[k] through this path
     adjoints: list[Tensor] = [None] * len(path)
-    adjoints[-1] = Tensor._make(np.ones_like(path[-1].data), False, None)
+    adjoints[-1] = Tensor._make(np.ones_like(path[-1]._data), False, None)
     with no_grad():
         for k in range(len(steps) - 1, -1, -1):
             t, _, node, positions = steps[k]
             msgs = node_vjp(node, adjoints[k + 1])
             parts = [to_shape(msgs[p], t) for p in positions if msgs[p] is not None]
             adjoints[k] = sum(parts[1:], parts[0]) if parts else \
-                Tensor._make(np.zeros_like(t.data), False, None)
-    contribution = float(adjoints[0].data[index])
+                Tensor._make(np.zeros_like(t._data), False, None)
+    contribution = float(adjoints[0]._data[index])
     # forward along the element chain: which element each step changes, and by how much
     factors: list[Factor] = []
     spread = None
@@ -282,7 +282,7 @@ def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
             factors.append(Factor(f"∂{names[id(o)]}/∂{src}", 0.0, formula + " — zero here: "
                                   "this path contributes nothing"))
             break
-        up = adjoints[k + 1].data.astype(np.float64)
+        up = adjoints[k + 1]._data.astype(np.float64)
         out, root = names[id(o)], names[id(path[-1])]
         terms = [(fmt.index(np.unravel_index(i, o.shape)), float(col.flat[i]), float(up.flat[i]))
                  for i in nz]
@@ -318,7 +318,7 @@ def _column(node, positions: list[int], t: Tensor, j: tuple) -> np.ndarray:
     with enable_grad():
         out = replay(node)
         fn = out.grad_fn
-        g = Tensor._make(np.zeros_like(out.data), True, None)
+        g = Tensor._make(np.zeros_like(out._data), True, None)
         vs = fn.backward(fn, g)
         vs = vs if isinstance(vs, tuple) else (vs,)
         parts = [to_shape(vs[p], t) for p in positions
@@ -328,7 +328,7 @@ def _column(node, positions: list[int], t: Tensor, j: tuple) -> np.ndarray:
             s = v[j] if t.ndim else v
             col, = autograd_grad(s, g, allow_unused=True)
             if col is not None:
-                return col.data.astype(np.float64)
+                return col._data.astype(np.float64)
             return np.zeros(out.shape)
     h = 1e-6
     delta = np.zeros(t.shape)

@@ -222,7 +222,7 @@ class _Builder:
                 total += 1
                 m = self.message(node, pos)
                 if m is not None:
-                    got.append(m.data)
+                    got.append(m._data)
         return got, total
 
     def grad_of(self, t: Tensor) -> np.ndarray | None:
@@ -230,7 +230,7 @@ class _Builder:
             return None
         if t is self.g.root:
             g = self.tr.grads.get(id(t))
-            return None if g is None else g.data
+            return None if g is None else g._data
         got, _ = self.incoming(t)
         return sum(got[1:], got[0]) if got else None
 
@@ -382,7 +382,7 @@ class _Builder:
         sub = KIND_TEXT[kind] + ("" if t.ndim == 0 else "  " + fmt.shape(t.shape))
         rows = [head, _small(sub)]
         if opt.show_values:
-            rows.extend(_lines("data ", fmt.array(t.data)))
+            rows.extend(_lines("data ", fmt.array(t._data)))
         if opt.show_grads:
             grad = self.grad_of(t)
             if grad is not None:
@@ -393,7 +393,7 @@ class _Builder:
                     if len(got) < total:
                         rows.append(_small(f"partial: {len(got)} of {total} messages so far",
                                            GRAD_COLOR))
-                    elif t.data.size == 1:
+                    elif t._data.size == 1:
                         terms = " + ".join(fmt.num(np.asarray(m).reshape(()).item())
                                            for m in got)
                         rows.append(_small(f"= {terms}  (sum over {total} uses)", GRAD_COLOR))
@@ -453,7 +453,7 @@ class _Builder:
         msg = self.message(node, pos) if self.opt.show_grads else None
         if msg is not None:
             parts.append(f'<FONT POINT-SIZE="10" COLOR="{GRAD_COLOR}">'
-                         f'{_esc(self.back + " " + _grad_text(msg.data, edge=True))}</FONT>')
+                         f'{_esc(self.back + " " + _grad_text(msg._data, edge=True))}</FONT>')
         bshape = self.tr.broadcast.get((id(node), pos)) if self.tr is not None else None
         if bshape is not None and msg is not None:
             parts.append(_small(f"Σ {fmt.shape(bshape)} → {fmt.shape(t.shape)} (broadcast)",

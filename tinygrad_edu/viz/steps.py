@@ -61,9 +61,9 @@ def _caption(graph: Graph, trace: Trace, k: int) -> str:
     for pos, t in enumerate(node.inputs):
         msg = trace.messages.get((id(node), pos))
         if msg is not None:
-            sent.append(f"{names[id(t)]} ← {_short(msg.data)}")
+            sent.append(f"{names[id(t)]} ← {_short(msg._data)}")
     return (f"{graph.op_labels[id(node)]} received ∂{root}/∂{names[id(out)]} = "
-            f"{_short(g.data)} and multiplied it by its local derivative: "
+            f"{_short(g._data)} and multiplied it by its local derivative: "
             + (", ".join(sent) if sent else "nothing to send"))
 
 

@@ -26,7 +26,7 @@ def replay(node: Function, inputs: tuple | None = None, kwargs: dict | None = No
     ``inputs`` (default: fresh leaf copies of its own inputs); returns the new,
     recorded output."""
     if inputs is None:
-        inputs = tuple(Tensor._make(t.data, t.requires_grad, None) if isinstance(t, Tensor)
+        inputs = tuple(Tensor._make(t._data, t.requires_grad, None) if isinstance(t, Tensor)
                        else t for t in node.inputs)
     with enable_grad():
         return type(node).apply(*inputs, **(node._kwargs if kwargs is None else kwargs))
@@ -38,7 +38,7 @@ def inputs64(node: Function, deltas: dict | None = None) -> tuple:
     require one."""
     out = []
     for pos, t in enumerate(node.inputs):
-        a = t.data if isinstance(t, Tensor) else t
+        a = t._data if isinstance(t, Tensor) else t
         if isinstance(a, np.ndarray) and a.dtype.kind == "f":
             a = a.astype(np.float64)
             if deltas and pos in deltas:
@@ -60,7 +60,7 @@ def kwargs64(node: Function) -> dict:
 def forward64(node: Function, deltas: dict | None = None) -> np.ndarray:
     """The node's forward recomputed in float64 (inputs shifted by ``deltas``)."""
     with no_grad():
-        return type(node).apply(*inputs64(node, deltas), **kwargs64(node)).data
+        return type(node).apply(*inputs64(node, deltas), **kwargs64(node))._data
 
 
 def node_vjp(node: Function, grad: Tensor) -> list[Tensor | None]:
@@ -250,7 +250,7 @@ class Trace:
 def trace_backward(graph: Graph) -> Trace:
     """Replay the engine's backward pass over ``graph`` without touching ``.grad``."""
     root = graph.root
-    seed = Tensor._make(np.ones_like(root.data), False, None)
+    seed = Tensor._make(np.ones_like(root._data), False, None)
     acc: dict[int, Tensor] = {id(root): seed} if root.requires_grad else {}
     messages: dict[tuple[int, int], Tensor] = {}
     broadcast: dict[tuple[int, int], tuple] = {}
@@ -277,4 +277,4 @@ def trace_backward(graph: Graph) -> Trace:
         if t.grad_fn is None and i in acc:
             grads[i] = acc[i]
     return Trace(step_of, messages, broadcast, grads,
-                 root.data.size != 1)
+                 root._data.size != 1)
