@@ -5,7 +5,10 @@
   or API reference);
 * every ```` ```python ```` block of every page runs, in order, in one fresh
   namespace per page; a block followed directly by a ```` ```text ```` block must
-  print exactly that text (the ```` ```bash ```` blocks — the README's two set-up
+  print that text: the same words, and numbers equal within a tolerance (``printed.py``:
+  relative 1e-3 plus one unit of the last printed digit; a page whose numbers come from
+  training says ``<!-- printed-numbers: rtol=0.05 -->`` — never a bit-exact training run;
+  the same note between a code block and its output sets that block's tolerance) (the ```` ```bash ```` blocks — the README's two set-up
   commands and the benchmark command — are covered by test_readme/test_benchmarks);
 * the numbers of the hand derivations on the chain-rule page — results and every
   intermediate value and local derivative — equal the framework's;
@@ -13,7 +16,8 @@
 * both notebooks in ``examples/`` run (nbmake).
 
 After changing a printed format on purpose, ``TINYGRAD_EDU_UPDATE_DOCS=1 pytest
-tests/test_docs.py`` rewrites the output blocks that differ (review the diff).
+tests/test_docs.py`` rewrites the output blocks that differ beyond that tolerance
+(review the diff).
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from printed import DEFAULT_RTOL, printout_difference
 from tinygrad_edu import Tensor
 from tinygrad_edu import grad as te_grad
 
@@ -34,30 +39,46 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md"))
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
+RTOL_NOTE = re.compile(r"<!--\s*printed-numbers:\s*rtol=([0-9.eE-]+)[^>]*-->")
 
 
-def code_blocks(text: str) -> list[tuple[int, str, str | None, tuple[int, int] | None]]:
+def page_rtol(text: str) -> float:
+    """The page's tolerance for printed numbers: its own note, else the default."""
+    notes = RTOL_NOTE.findall(text)
+    return float(notes[0]) if notes else DEFAULT_RTOL
+
+
+def code_blocks(text: str) -> list[tuple[int, str, str | None, tuple[int, int] | None,
+                                         float | None]]:
     """(line number, python source, expected output or None, span of the output's
-    text) for each python block of a page."""
+    text, the tolerance noted between the two or None) for each python block of a page."""
     fences = [(m.group(1), m.group(2), m.start(), m.end(), m.span(2))
               for m in FENCE.finditer(text)]
     blocks = []
     for i, (lang, body, start, end, _) in enumerate(fences):
         if lang != "python":
             continue
-        expected, span = None, None
+        expected, span, rtol = None, None, None
         if i + 1 < len(fences):
             nlang, nbody, nstart, _, nspan = fences[i + 1]
-            if nlang == "text" and text[end:nstart].strip() == "":
+            between = text[end:nstart]
+            note = RTOL_NOTE.search(between)
+            if note:
+                between, rtol = between.replace(note.group(0), ""), float(note.group(1))
+            if nlang == "text" and between.strip() == "":
                 expected, span = nbody, nspan
-        blocks.append((text.count("\n", 0, start) + 2, body, expected, span))
+        blocks.append((text.count("\n", 0, start) + 2, body, expected, span, rtol))
     return blocks
 
 
 def test_block_extraction_pairs_code_with_its_output():
     page = "```python\nprint(1)\n```\n\n```text\n1\n```\n```python\nx = 2\n```\ntext\n"
-    assert code_blocks(page) == [(2, "print(1)\n", "1\n", (32, 34)), (9, "x = 2\n", None, None)]
+    assert code_blocks(page) == [(2, "print(1)\n", "1\n", (32, 34), None),
+                                 (9, "x = 2\n", None, None, None)]
     assert page[32:34] == "1\n"
+    noted = "```python\nprint(1)\n```\n<!-- printed-numbers: rtol=0.5 (why) -->\n```text\n1\n```\n"
+    assert code_blocks(noted)[0][2:] == ("1\n", (72, 74), 0.5)
+    assert page_rtol(noted) == 0.5 and page_rtol(page) == DEFAULT_RTOL
 
 
 @pytest.fixture(scope="module")
@@ -117,17 +138,21 @@ def test_page_code_blocks_run(page, tmp_path, monkeypatch, capsys):
     update = os.environ.get("TINYGRAD_EDU_UPDATE_DOCS") == "1"
     text = page.read_text()
     namespace: dict = {"__name__": "__docs__"}
+    rtol = page_rtol(text)
     fixes = []
-    for lineno, source, expected, span in code_blocks(text):
+    for lineno, source, expected, span, block_rtol in code_blocks(text):
         capsys.readouterr()
         exec(compile(source, f"{page.relative_to(ROOT)}:{lineno}", "exec"), namespace)
         out = capsys.readouterr().out
-        if expected is not None and out.rstrip() != expected.rstrip():
+        if expected is None:
+            continue
+        diff = printout_difference(out.rstrip(), expected.rstrip(), block_rtol or rtol)
+        if diff is not None:
             if update:
                 fixes.append((span, out.rstrip() + "\n"))
             else:
-                assert out.rstrip() == expected.rstrip(), \
-                    f"{page.name} line {lineno}: printed output differs from the text block"
+                pytest.fail(f"{page.name} line {lineno}: printed output differs from the "
+                            f"text block: {diff}")
     for (start, end), new in reversed(fixes):
         text = text[:start] + new + text[end:]
     if fixes:
@@ -259,3 +284,27 @@ def test_notebooks_run(tmp_path):
                           "-p", "no:cacheprovider", *notebooks], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+def test_docs_extra_installs_what_the_build_hook_needs():
+    """``pip install -e ".[docs]"`` then ``mkdocs build``: the figures hook plots with
+    matplotlib and trains on scikit-learn's digits, so the extra must bring both."""
+    tomllib = pytest.importorskip("tomllib")      # Python >= 3.11
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+
+    def expand(name: str) -> set[str]:
+        names = set()
+        for req in extras[name]:
+            dist = re.match(r"[\w.-]+", req).group(0).lower()
+            inner = re.search(r"\[([\w,]+)\]", req)
+            if dist == "tinygrad-edu" and inner:
+                for sub in inner.group(1).split(","):
+                    names |= expand(sub)
+            else:
+                names.add(dist)
+        return names
+
+    hook = (ROOT / "scripts" / "make_figures.py").read_text()
+    assert "matplotlib" in hook and "load_digits" in hook
+    assert {"matplotlib", "scikit-learn", "mkdocs", "mkdocstrings"} <= expand("docs")

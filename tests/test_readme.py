@@ -4,6 +4,8 @@ import io
 import pathlib
 import re
 
+from printed import assert_same_printout
+
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -16,7 +18,7 @@ def test_readme_python_block_prints_what_it_claims():
         with contextlib.redirect_stdout(out):
             exec(compile(block, "README.md", "exec"), {})
         claimed = re.findall(r"print\(.*\)\s*#\s*(.+)", block)
-        assert out.getvalue().split() == " ".join(claimed).split()
+        assert_same_printout(out.getvalue(), " ".join(claimed), where="README.md")
 
 
 def test_readme_names_the_test_command_ci_runs():
