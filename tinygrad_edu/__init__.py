@@ -15,25 +15,15 @@ from .autograd import (Function, detect_anomaly, enable_grad, grad, is_grad_enab
                        no_grad, set_grad_enabled)
 from .functions import Cat, Stack
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .random import manual_seed
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
+                     seed, set_rng_state)
+from .creation import *  # noqa: F401,F403,E402
+from .device import accelerator, backends, cuda, device  # noqa: E402
+from .dtypes import dtype, finfo, get_default_dtype, iinfo, set_default_dtype  # noqa: E402
+from .tensor import Size  # noqa: E402
 from . import data, nn, optim, train, viz  # noqa: E402
 from .train import fit, plot_history  # noqa: E402
 from .serialization import *  # noqa: F401,F403,E402
-
-float32, float64, int64, int32, bool_ = np.float32, np.float64, np.int64, np.int32, np.bool_
-
-
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Function form of ``Tensor(...)``: ``te.tensor([1, 2, 3])`` is an int64 tensor."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(t._data, dtype=dtype), requires_grad=requires_grad)
-
-
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(t._data, dtype=dtype), requires_grad=requires_grad)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -44,11 +34,6 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along a new dimension."""
     return Stack.apply(*tensors, dim=dim)
-
-
-zeros, ones, full, rand, randn, arange, eye = (Tensor.zeros, Tensor.ones, Tensor.full,
-                                               Tensor.rand, Tensor.randn, Tensor.arange,
-                                               Tensor.eye)
 
 
 def _method(name: str):
@@ -66,3 +51,8 @@ for _name in ("exp log sqrt abs sin cos tanh sigmoid relu sum mean max min var s
 del _name
 
 __version__ = "0.1.0"
+
+# the dtype names last: ``float``, ``int`` and ``bool`` shadow the builtins in this module
+from .dtypes import NAMES as _DTYPE_NAMES  # noqa: E402
+globals().update(_DTYPE_NAMES)
+bool_ = _DTYPE_NAMES["bool"]

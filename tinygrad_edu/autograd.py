@@ -24,7 +24,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+__all__ = ["Function", "AccumulateGrad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "grad", "detect_anomaly", "run_backward"]
 
 # ----------------------------------------------------------------------------------
@@ -212,10 +212,30 @@ class Function:
 
     @classmethod
     def name(cls) -> str:
+        """The short op name (``Mul``), as the graph renderer shows it."""
         return cls.__name__
 
+    torch_name: str = ""         # PyTorch's node name when it is not name() + "Backward0"
+
     def __repr__(self) -> str:
-        return f"<{self.name()}Backward>"
+        """``<MulBackward0>``, as PyTorch prints the node."""
+        return f"<{self.torch_name or self.name() + 'Backward0'}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, 0), …)`` per input as in PyTorch: the input's ``grad_fn``, an
+        ``AccumulateGrad`` for a leaf that requires grad, else ``None``."""
+        out = []
+        for t in getattr(self, "inputs", ()):
+            if not isinstance(t, Tensor):
+                node = None
+            elif t.grad_fn is not None:
+                node = t.grad_fn
+            else:
+                node = AccumulateGrad(t) if t.requires_grad else None
+            out.append((node, 0))
+        return tuple(out)
+
 
     # -- recording ---------------------------------------------------------------
     @classmethod
@@ -271,6 +291,28 @@ class Function:
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
         return out
+
+
+class AccumulateGrad:
+    """The node PyTorch puts where a gradient reaches a leaf: ``variable`` is the leaf."""
+
+    __slots__ = ("variable",)
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 # ----------------------------------------------------------------------------------

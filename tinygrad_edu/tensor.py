@@ -10,7 +10,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from . import random as _random
+from . import dtypes as _dtypes
+from .device import CPU, check_cpu
 
 DEFAULT_FLOAT = np.dtype(np.float32)
 _new_object, _ndarray = object.__new__, np.ndarray    # Speed: no attribute lookups in _make
@@ -36,7 +37,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data._data
     if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
+        return np.array(data, dtype=_dtypes.as_numpy(dtype))
     is_array = isinstance(data, (np.ndarray, np.generic))     # np.float64(1) too
     arr = np.array(data)
     if arr.dtype == np.float64 and not is_array:
@@ -77,6 +78,26 @@ def _shape_args(shape: tuple) -> tuple:
     return tuple(shape)
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, printed as ``tinygrad_edu.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, index: Any) -> Any:
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def __repr__(self) -> str:
+        return f"tinygrad_edu.Size({list(self)})"
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
@@ -107,53 +128,6 @@ class Tensor:
         t._hooks = None
         return t
 
-    # ------------------------------------------------------------------ creation
-    @staticmethod
-    def zeros(*shape: int, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.zeros(_shape_args(shape), dtype or DEFAULT_FLOAT), requires_grad)
-
-    @staticmethod
-    def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.ones(_shape_args(shape), dtype or DEFAULT_FLOAT), requires_grad)
-
-    @staticmethod
-    def full(shape: int | Sequence[int], fill_value: float, dtype: Any = None,
-             requires_grad: bool = False) -> "Tensor":
-        if dtype is None:
-            dtype = np.array(fill_value).dtype
-            dtype = DEFAULT_FLOAT if dtype == np.float64 else dtype
-        return Tensor(np.full(shape, fill_value, dtype), requires_grad)
-
-    @staticmethod
-    def rand(*shape: int, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
-        """Uniform on [0, 1), from the generator seeded by ``te.manual_seed``."""
-        arr = _random.rng().random(_shape_args(shape)).astype(dtype or DEFAULT_FLOAT)
-        return Tensor(arr, requires_grad)
-
-    @staticmethod
-    def randn(*shape: int, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
-        """Standard normal, from the generator seeded by ``te.manual_seed``."""
-        arr = _random.rng().standard_normal(_shape_args(shape)).astype(dtype or DEFAULT_FLOAT)
-        return Tensor(arr, requires_grad)
-
-    @staticmethod
-    def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-               requires_grad: bool = False) -> "Tensor":
-        """Like ``torch.arange``: integers give int64, any float gives float32."""
-        if end is None:
-            start, end = 0, start
-        arr = np.arange(start, end, step)
-        if dtype is not None:
-            arr = arr.astype(dtype)
-        elif arr.dtype == np.float64:
-            arr = arr.astype(DEFAULT_FLOAT)
-        return Tensor(arr, requires_grad)
-
-    @staticmethod
-    def eye(n: int, m: int | None = None, dtype: Any = None,
-            requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.eye(n, m, dtype=dtype or DEFAULT_FLOAT), requires_grad)
-
     # ------------------------------------------------------------------ attributes
     @property
     def data(self) -> np.ndarray:
@@ -172,6 +146,8 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
+        """The shape as a plain tuple (``size()`` gives a ``Size``). Library messages and
+        graph labels print ``t.shape``; it becomes a ``Size`` once they read ``_data``."""
         return self._data.shape
 
     @property
@@ -179,8 +155,15 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> _dtypes.dtype:
+        """``tinygrad_edu.float32`` etc.: equal to the NumPy dtype, and NumPy accepts it
+        (library code reads ``t._data.dtype``, the NumPy dtype itself)."""
+        return _dtypes.from_numpy(self._data.dtype)
+
+    @property
+    def device(self) -> Any:
+        """Always ``device(type='cpu')``: tinygrad_edu computes with NumPy on the CPU."""
+        return CPU
 
     @property
     def is_leaf(self) -> bool:
@@ -194,14 +177,27 @@ class Tensor:
     def mT(self) -> "Tensor":
         return self.transpose(-2, -1)
 
-    def size(self, dim: int | None = None) -> tuple | int:
-        return self._data.shape if dim is None else self._data.shape[dim]
+    def size(self, dim: int | None = None) -> Size | int:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_dim(dim, self._data.ndim)]
 
     def numel(self) -> int:
         return self._data.size
 
+    nelement = numel
+
     def dim(self) -> int:
         return self._data.ndim
+
+    ndimension = dim
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
@@ -242,12 +238,31 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """An integer tensor of one element as a list index or ``range`` bound."""
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted "
+                            "to an index")
+        return int(self._data.item())
+
+    def __format__(self, format_spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a 0-d tensor's number; other tensors take no spec."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(format_spec)
+        if format_spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
+
+    def __abs__(self) -> "Tensor":
+        return self.abs()
+
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(",
                                precision=4, floatmode="maxprec_equal")
         extras = []
-        if self._data.dtype.kind == "f" and self._data.dtype != DEFAULT_FLOAT:
-            extras.append(f"dtype={self._data.dtype}")
+        dt = self._data.dtype
+        if dt != DEFAULT_FLOAT and dt != np.int64 and dt != np.bool_:   # as torch
+            extras.append(f"dtype={_dtypes.from_numpy(dt)}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -416,15 +431,43 @@ class Tensor:
         return Tensor._make(np.asarray(self._data.all()), False, None)
 
     # ------------------------------------------------------------------ dtype
-    def to(self, dtype: Any) -> "Tensor":
-        """This tensor as ``dtype``; differentiable between float types, while integer
-        and bool results are cut from the graph (as in torch)."""
-        dtype = np.dtype(dtype)
-        if dtype == self._data.dtype:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> "Tensor":
+        """This tensor as another dtype (``to(te.float64)``), on a device (``to("cpu")``:
+        the CPU is the only one) or like another tensor (``to(other)``). Differentiable
+        between float types; integer and bool results are cut from the graph (as in
+        torch)."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a._data.dtype
+            elif isinstance(a, (str, type(CPU))):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            check_cpu(device, "to")
+        np_dtype = self._data.dtype if dtype is None else _dtypes.as_numpy(dtype)
+        if np_dtype == self._data.dtype and not copy:
             return self
-        if dtype.kind not in "fc":
-            return Tensor._make(self._data.astype(dtype), False, None)
-        return F.Cast.apply(self, dtype=dtype)
+        if np_dtype.kind not in "fc":
+            return Tensor._make(self._data.astype(np_dtype), False, None)
+        return F.Cast.apply(self, dtype=np_dtype)
+
+    def cpu(self) -> "Tensor":
+        """The tensor itself: it is on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> "Tensor":
+        check_cpu("cuda" if device is None else device if isinstance(device, str)
+                  else f"cuda:{device}", "cuda")
+        return self
+
+    def type(self, dtype: Any = None) -> "str | Tensor":
+        """``type()`` names the tensor type (``'tinygrad_edu.FloatTensor'``);
+        ``type(dtype)`` converts, as ``to(dtype)``."""
+        if dtype is None:
+            return f"tinygrad_edu.{_TYPE_NAMES.get(str(self._data.dtype), 'Tensor')}"
+        return self.to(dtype)
 
     def float(self) -> "Tensor":
         return self.to(np.float32)
@@ -432,14 +475,47 @@ class Tensor:
     def double(self) -> "Tensor":
         return self.to(np.float64)
 
+    def half(self) -> "Tensor":
+        return self.to(np.float16)
+
     def long(self) -> "Tensor":
         return self.to(np.int64)
 
     def int(self) -> "Tensor":
         return self.to(np.int32)
 
+    def short(self) -> "Tensor":
+        return self.to(np.int16)
+
     def bool(self) -> "Tensor":
         return self.to(np.bool_)
+
+    # ------------------------------------------------------------------ new_* creation
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> "Tensor":
+        """A new tensor from ``data`` with this tensor's dtype (unless ``dtype`` is given)."""
+        return _creation.tensor(data, dtype=self._data.dtype if dtype is None else dtype,
+                                device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> "Tensor":
+        return _creation.zeros(*size, dtype=self._data.dtype if dtype is None else dtype,
+                               device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> "Tensor":
+        return _creation.ones(*size, dtype=self._data.dtype if dtype is None else dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> "Tensor":
+        return _creation.full(size, fill_value,
+                              dtype=self._data.dtype if dtype is None else dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> "Tensor":
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def _float(self) -> "Tensor":
         return self if self._data.dtype.kind in "fc" else self.to(DEFAULT_FLOAT)
@@ -631,6 +707,21 @@ class Tensor:
                         "tensor (e.g. with te.where) or assign to .data without grad")
 
 
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def _dim(dim: int, ndim: int) -> int:
+    """``dim`` in ``[0, ndim)``, or torch's IndexError (a 0-d tensor takes -1 and 0).
+    (The correctness work brings a shared helper; merge this one into it.)"""
+    n = max(ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
+
+
 def _category(dtype: np.dtype) -> int:
     return 0 if dtype.kind == "b" else 1 if dtype.kind in "iu" else 2
 
@@ -664,10 +755,16 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     elif not isinstance(other, Tensor):
         input = input if isinstance(input, Tensor) else Tensor(input)
         other = input._operand(other)
-    if input.dtype != other.dtype:
+    if input._data.dtype != other._data.dtype:
         input, other = _promote(input, other)
     return F.Where.apply(cond.astype(bool, copy=False), input, other)
 
 
 from . import autograd as _autograd  # noqa: E402  (circular: autograd needs Tensor)
 from . import functions as F  # noqa: E402
+from . import creation as _creation  # noqa: E402
+
+for _name in ("zeros", "ones", "full", "empty", "rand", "randn", "randint", "arange", "eye",
+              "linspace"):
+    setattr(Tensor, _name, staticmethod(getattr(_creation, _name)))
+del _name

@@ -107,7 +107,7 @@ def _check_node(graph: Graph, node: Function, eps: float, atol: float,
     label = graph.op_labels[id(node)]
     rng = _random.rng()
     positions = [p for p, t in enumerate(node.inputs) if isinstance(t, Tensor)
-                 and node.needs_input_grad[p] and t.dtype.kind == "f"]
+                 and node.needs_input_grad[p] and t._data.dtype.kind == "f"]
     names = {p: graph.names[id(node.inputs[p])] for p in positions}
     try:
         ins = inputs64(node)
