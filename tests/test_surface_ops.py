@@ -69,7 +69,8 @@ DIFF = {
     "lerp": (lambda m, x, y: x.lerp(y, 0.3), [arr((2, 3)), arr((2, 3), 1)]),
     "lerp_tensor_weight": (lambda m, x, y, w: m.lerp(x, y, w),
                            [arr((2, 3)), arr((3,), 1), arr((2, 1), 2)]),
-    "nan_to_num": (lambda m, x: (x.log()).nan_to_num(), [arr((3, 3))]),
+    "nan_to_num": (lambda m, x: (x * 2).nan_to_num(posinf=7.0, neginf=-7.0),
+                   [np.array([[1.0, np.nan], [np.inf, -np.inf]])]),
     "add_alpha": (lambda m, x, y: m.add(x, y, alpha=2), [arr((2, 3)), arr((3,), 1)]),
     "sub_alpha": (lambda m, x, y: x.sub(y, alpha=0.5), [arr((2, 3)), arr((3,), 1)]),
     "mul_div": (lambda m, x, y: m.div(m.mul(x, y), y.square() + 1), [arr((2, 3)), arr((3,), 1)]),
@@ -120,7 +121,9 @@ DIFF = {
     "masked_select_broadcast": (lambda m, x: x.masked_select(m.tensor([True, False, True])),
                                 [arr((2, 3))]),
     "scatter": (lambda m, x, s: x.scatter(1, m.tensor([[2, 0], [1, 2]]), s),
-                [arr((2, 3)), arr((2, 3), 1)]),
+                [arr((2, 3)), arr((2, 2), 1)]),
+    "scatter_bigger_src": (lambda m, x, s: x.scatter(1, m.tensor([[2, 0], [1, 2]]), s),
+                           [arr((2, 3)), arr((2, 3), 1)]),
     "scatter_value": (lambda m, x: x.scatter(0, m.tensor([[1, 0, 1]]), 5.0), [arr((2, 3))]),
     "scatter_add": (lambda m, x, s: x.scatter_add(1, m.tensor([[0, 0], [2, 2]]), s),
                     [arr((2, 3)), arr((2, 2), 1)]),
@@ -157,7 +160,8 @@ DIFF = {
 @pytest.mark.parametrize("name", list(DIFF))
 def test_against_torch(torch, name):
     fn, arrays = DIFF[name]
-    compare(torch, fn, *arrays)
+    # torch's own backward rejects a src larger than the index: compare the forward there
+    compare(torch, fn, *arrays, grad=name != "scatter_bigger_src")
 
 
 # ops to gradcheck over broadcasting/degenerate shapes: (fn(x), shapes)
@@ -176,7 +180,7 @@ UNARY = {
     "sort": lambda x: x.sort().values, "flip": lambda x: x.flip(-1), "roll": lambda x: x.roll(1),
     "repeat": lambda x: x.repeat(*([2] * max(x.ndim, 1))), "tile": lambda x: x.tile((2,)),
     "repeat_interleave": lambda x: x.repeat_interleave(2),
-    "masked_select": lambda x: x.masked_select(x > 0.1),
+    "masked_select": lambda x: x.masked_select(x != 0.0),
     "take_along_dim": lambda x: x.take_along_dim(x.argsort(-1), -1) if x.ndim else x,
     "einsum": lambda x: te.einsum("i,i->", x.reshape(-1), x.reshape(-1)),
 }
@@ -190,14 +194,21 @@ def test_gradcheck_over_shapes(name, shape):
         with pytest.raises(IndexError, match="Expected reduction dim to be specified"):
             UNARY[name](x)
         return
+    if x.numel() == 0:      # nothing to perturb: the backward runs and keeps the shape
+        out = UNARY[name](x)
+        out.sum().backward()
+        assert x.grad.shape == x.shape
+        return
     assert te.gradcheck(UNARY[name], [x])
     assert te.gradgradcheck(UNARY[name], [x])
 
 
 def test_gradcheck_binary_broadcasting():
-    a = te.tensor(arr((2, 3)) * 3, requires_grad=True)
+    # a/b stays away from integers, where remainder and fmod jump
+    a = te.tensor([[1.1, 2.3, -0.7], [3.4, -2.2, 0.45]], dtype=te.float64, requires_grad=True)
     for b_shape in [(), (1,), (3,), (2, 1)]:
-        b = te.tensor(arr(b_shape, 5) + 0.05, requires_grad=True)
+        b = te.tensor(0.61 + 0.01 * np.arange(int(np.prod(b_shape))).reshape(b_shape),
+                      requires_grad=True)
         for fn in [lambda a, b: a.remainder(b), lambda a, b: a.fmod(b),
                    lambda a, b: a.lerp(b.expand(2, 3), 0.3) if b.ndim else a.lerp(b * a, b),
                    lambda a, b: a.scatter_add(1, te.tensor([[0, 2], [1, 1]]),
@@ -225,8 +236,8 @@ NONDIFF = {
     "nonzero_tuple": lambda m, x: m.nonzero(x > 0, as_tuple=True)[1],
     "all": lambda m, x: (x > -2).all(), "all_dim": lambda m, x: (x > 0).all(1),
     "any_dim": lambda m, x: m.any(x > 1, dim=0, keepdim=True),
-    "isnan": lambda m, x: x.log().isnan(), "isinf": lambda m, x: (x * 0).reciprocal().isinf(),
-    "isfinite": lambda m, x: m.isfinite(x.log()),
+    "isnan": lambda m, x: (x * m.tensor([np.nan, 1.0, 1.0, 1.0])).isnan(), "isinf": lambda m, x: (x * 0).reciprocal().isinf(),
+    "isfinite": lambda m, x: m.isfinite(x * m.tensor([np.inf, 1.0, np.nan, 1.0])),
     "isclose": lambda m, x: x.isclose(x + 1e-7), "isclose_tol": lambda m, x: m.isclose(
         x, x * 1.01, rtol=0.02),
     "histc": lambda m, x: x.histc(4), "histc_range": lambda m, x: m.histc(x, bins=3, min=-1,
@@ -329,7 +340,7 @@ def test_keyword_names_like_torch(torch):
     (lambda: te.tensor([-1, 2]).bincount(), RuntimeError, "non-negative integral"),
     (lambda: te.tensor([1, 2]).frac(), NotImplementedError, "frac"),
     (lambda: te.tensor([1, 2]).remainder(0), ZeroDivisionError, "division by zero"),
-    (lambda: te.einsum("ij,jk->ik", te.ones(2, 3)), ValueError, "1 operands"),
+    (lambda: te.einsum("ij,jk->ik", te.ones(2, 3)), ValueError, "but 1 tensors given"),
     (lambda: te.einsum("ij->ij", te.ones(3)), ValueError, "does not match its 1 dim"),
     (lambda: te.einsum("ii->i", te.ones(2, 2)), NotImplementedError, "diagonal"),
     (lambda: te.einsum("...i->i", te.ones(2, 2)), NotImplementedError, "ellipsis"),

@@ -84,22 +84,19 @@ def from_numpy(np_dtype: Any) -> dtype:
     """The ``dtype`` object of a NumPy dtype (what ``t.dtype`` returns)."""
     found = _BY_NUMPY.get(np_dtype)
     if found is None:
-        found = _BY_NUMPY.get(np.dtype(np_dtype))
+        found = _BY_NUMPY.get(np.dtype(np_dtype).newbyteorder("="))     # e.g. big-endian
         if found is None:
             raise TypeError(f"dtype {np.dtype(np_dtype)} has no tinygrad_edu equivalent")
     return found
 
 
 def as_numpy(d: Any) -> np.dtype:
-    """The NumPy dtype for a ``dtype=`` argument: a ``te`` dtype, a NumPy dtype or type,
-    or Python's ``float``/``int``/``bool`` (float64/int64/bool, as in torch)."""
+    """The NumPy dtype for a ``dtype=`` argument: a ``te`` dtype, a NumPy dtype, type or
+    name, or Python's ``float``/``int``/``bool`` (float64/int64/bool, as in torch)."""
     if d.__class__ is dtype:
         return d._np
-    if isinstance(d, str):
-        raise TypeError(f"dtype must be a tinygrad_edu.dtype (e.g. tinygrad_edu.float32), "
-                        f"not the string {d!r}")
-    out = np.dtype(d)
-    if out not in _BY_NUMPY:
+    out = np.dtype(d)           # (NumPy's names, "float32", are accepted too)
+    if out.newbyteorder("=") not in _BY_NUMPY:
         raise TypeError(f"dtype {out} has no tinygrad_edu equivalent")
     return out
 

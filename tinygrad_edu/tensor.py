@@ -996,7 +996,8 @@ class Tensor:
 
     def flip(self, *dims: int) -> "Tensor":
         axes = tuple(_dim(d, self._data.ndim) for d in _shape_args(dims))
-        return self._take(F.Flip, np.flip(F.positions(self._data.shape), axes))
+        pos = F.positions(self._data.shape)
+        return self._take(F.Flip, np.flip(pos, axes) if self._data.ndim else pos)
 
     def roll(self, shifts: int | tuple, dims: int | tuple | None = None) -> "Tensor":
         """Shift cyclically along ``dims`` (the flattened tensor without ``dims``)."""
@@ -1300,7 +1301,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     elif not isinstance(other, Tensor):
         input = input if isinstance(input, Tensor) else Tensor(input)
         other = input._operand(other)
-    if input._data.dtype != other._data.dtype:
+    if getattr(input, "_data", input).dtype != getattr(other, "_data", other).dtype:
         input, other = _promote(input, other)
     return F.Where.apply(cond.astype(bool, copy=False), input, other)
 

@@ -156,10 +156,12 @@ class Norm(Function):
             out = np.sum(a != 0, axis=axis, keepdims=True).astype(a.dtype)
         else:
             out = np.sum(absa ** p, axis=axis, keepdims=True) ** (1.0 / p)
-        out = out.astype(a.dtype, copy=False)
+        out = np.asarray(out, a.dtype)
         ctx.p, ctx.kshape = p, out.shape
-        ctx.save_for_backward(a, out)
-        return out if keepdim else out.reshape(np.sum(a, axis=axis).shape)
+        if not keepdim:
+            out = out.reshape(np.sum(a, axis=axis).shape)
+        ctx.save_for_backward(a, out)      # the output itself: differentiable once more
+        return out
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:

@@ -116,9 +116,9 @@ class Rsqrt(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):   # inf at 0, nan below
-            out = 1 / np.sqrt(a)
+            out = np.asarray(np.reciprocal(np.sqrt(a)))
         ctx.save_for_backward(out)
-        return out.astype(a.dtype, copy=False)
+        return out
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
