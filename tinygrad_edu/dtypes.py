@@ -50,7 +50,7 @@ class dtype:
             return self._np == other._np
         if isinstance(other, np.dtype) or (isinstance(other, type)
                                            and issubclass(other, np.generic)):
-            return self._np == np.dtype(other)
+            return self._np == np.dtype(other).newbyteorder("=")     # no byte order here
         return NotImplemented
 
     def __ne__(self, other: Any) -> bool:

@@ -1077,7 +1077,7 @@ class Tensor:
         return d, F.along_dim(self._data.shape, idx, d)
 
     def gather(self, dim: int, index: "Tensor") -> "Tensor":
-        """out[i][j] = self[i][index[i][j]] along ``dim`` (index has self's rank)."""
+        """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (index has self's rank)."""
         _, pos = self._index_along("gather", dim, index)
         return self._take(F.Gather, pos)
 
@@ -1107,7 +1107,7 @@ class Tensor:
     def scatter(self, dim: int, index: "Tensor", src: Any = None, value: Any = None, *,
                 reduce: str | None = None) -> "Tensor":
         """A copy of self with ``src`` (or ``value``) written where ``index`` points
-        along ``dim``: out[i][index[i][j]] = src[i][j]."""
+        along ``dim``: ``out[i][index[i][j]] = src[i][j]``."""
         if reduce is not None:
             raise NotImplementedError("scatter: reduce= is not supported; use scatter_add "
                                       "for sums")
