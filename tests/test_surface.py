@@ -345,6 +345,10 @@ def test_size_like_torch(torch):
         "tinygrad_edu.Size([])"
     assert x.size() == (2, 3) and isinstance(x.size(), tuple) and isinstance(x.size(),
                                                                              te.Size)
+    assert repr(x.shape) == repr(tx.shape).replace("torch.", "tinygrad_edu.")
+    assert f"{x.shape}" == f"{tx.shape}".replace("torch.", "tinygrad_edu.")
+    assert x.shape == x.size() and isinstance(x.shape, te.Size) and x.shape[0] == 2
+    assert np.zeros(x.shape).shape == (2, 3) and te.zeros(x.shape).shape == (2, 3)
     assert x.size(-1) == 3 and x.size()[1:] == te.Size([3])
     assert isinstance(x.size()[1:], te.Size) and x.size().numel() == tx.size().numel()
     assert x.nelement() == x.numel() == 6 and x.ndimension() == x.dim() == 2

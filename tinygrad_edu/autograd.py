@@ -461,8 +461,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     except ValueError:      # a custom backward returned a wrong shape
                         raise ValueError(
                             f"{node.name()}.backward returned a gradient of shape "
-                            f"{gi.shape} for an input of shape {t.shape}; it must have "
-                            f"that shape or broadcast to it") from None
+                            f"{tuple(gi.shape)} for an input of shape {t._data.shape}; it must "
+                            f"have that shape or broadcast to it") from None
             if not retain_graph:
                 node._saved = _FREED
     finally:
@@ -528,8 +528,8 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
             if out._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs, but this "
-                    f"output has shape {out.shape}: pass gradient= (a Tensor of shape "
-                    f"{out.shape}, e.g. te.ones_like(out)) to say how to weigh each element")
+                    f"output has shape {tuple(out.shape)}: pass gradient= (a Tensor of shape "
+                    f"{tuple(out.shape)}, e.g. te.ones_like(out)) to say how to weigh each element")
             ones = np.empty(out._data.shape, out._data.dtype)   # Speed: np.ones is a Python
             ones.fill(1)                                       # wrapper, ~1.5 µs more
             g = Tensor._make(ones, False, None)
@@ -537,8 +537,8 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
             if not isinstance(g, Tensor):
                 g = Tensor(np.asarray(g, dtype=out.dtype))
             if g.shape != out.shape:
-                raise RuntimeError(f"backward: gradient has shape {g.shape} but the output "
-                                   f"has shape {out.shape}; they must match")
+                raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output "
+                                   f"has shape {tuple(out.shape)}; they must match")
         seeds.append(g)
     return seeds
 

@@ -148,10 +148,10 @@ class Tensor:
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     @property
-    def shape(self) -> tuple:
-        """The shape as a plain tuple (``size()`` gives a ``Size``). Library messages and
-        graph labels print ``t.shape``; it becomes a ``Size`` once they read ``_data``."""
-        return self._data.shape
+    def shape(self) -> Size:
+        """The shape, a tuple printed as ``tinygrad_edu.Size([2, 3])`` (library code reads
+        ``t._data.shape``, the plain tuple)."""
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -209,7 +209,7 @@ class Tensor:
     def item(self) -> float | int | bool:
         if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a "
-                             f"Python scalar, but this tensor has shape {self.shape} "
+                             f"Python scalar, but this tensor has shape {self._data.shape} "
                              f"({self._data.size} elements)")
         return self._data.item()
 
@@ -656,7 +656,7 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start, end = start_dim % self.ndim, end_dim % self.ndim
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
+        shape = self._data.shape[:start] + (-1,) + self._data.shape[end + 1:]
         return self.reshape(shape)
 
     def permute(self, *dims: int) -> "Tensor":
@@ -669,23 +669,23 @@ class Tensor:
 
     def squeeze(self, dim: int | None = None) -> "Tensor":
         if dim is None:
-            shape = tuple(s for s in self.shape if s != 1)
+            shape = tuple(s for s in self._data.shape if s != 1)
         else:
             d = dim % max(self.ndim, 1)
-            shape = self.shape if self.ndim == 0 or self.shape[d] != 1 else \
-                self.shape[:d] + self.shape[d + 1:]
+            shape = self._data.shape if self.ndim == 0 or self._data.shape[d] != 1 else \
+                self._data.shape[:d] + self._data.shape[d + 1:]
         return self.reshape(shape)
 
     def unsqueeze(self, dim: int) -> "Tensor":
         d = dim if dim >= 0 else dim + self.ndim + 1
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        return self.reshape(self._data.shape[:d] + (1,) + self._data.shape[d:])
 
     def expand(self, *sizes: int) -> "Tensor":
         """Broadcast to ``sizes`` (−1 keeps a dimension), as ``torch.expand``."""
         sizes = _shape_args(sizes)
         lead = len(sizes) - self.ndim
-        shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-        return self if shape == self.shape else F.Expand.apply(self, shape=shape)
+        shape = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        return self if shape == self._data.shape else F.Expand.apply(self, shape=shape)
 
     def sum_to_shape(self, shape: tuple) -> "Tensor":
         """Sum over the broadcast dimensions so the result has ``shape`` (the

@@ -133,8 +133,8 @@ def _check_node(graph: Graph, node: Function, eps: float, atol: float,
             gi = to_shape(gi, t)
         except ValueError:
             results.append(NodeCheck(label, names[p], p, None, None, False,
-                                     f"backward returned shape {gi.shape} for an input of "
-                                     f"shape {t.shape}"))
+                                     f"backward returned shape {tuple(gi.shape)} for an input of "
+                                     f"shape {tuple(t.shape)}"))
             continue
         u = rng.standard_normal(t.shape)
         analytic = float(np.sum(gi._data * u))
