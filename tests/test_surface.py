@@ -415,3 +415,14 @@ def test_next_functions_walk_the_graph_as_in_torch(torch):
         leaf = loss.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0]
         return seen, leaf.variable is a
     assert walk(te) == walk(torch)
+
+
+def test_mse_with_an_integer_target_stays_float32(torch):
+    x = np.array([0.5, 1.5, -2.0], np.float32)
+    for target in ([1, 2, 3], [True, False, True]):
+        ours = te.nn.functional.mse_loss(te.tensor(x, requires_grad=True), te.tensor(target))
+        theirs = torch.nn.functional.mse_loss(torch.tensor(x, requires_grad=True),
+                                              torch.tensor(target))
+        same(ours, theirs)
+    same(te.nn.MSELoss()(te.tensor(x), te.tensor([1.0, 2.0, 3.0], dtype=te.float64)),
+         torch.nn.MSELoss()(torch.tensor(x), torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)))

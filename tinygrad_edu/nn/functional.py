@@ -15,7 +15,7 @@ import numpy as np
 from .. import functions as _fn
 from .. import random as _random
 from ..autograd import no_grad
-from ..tensor import Tensor, where
+from ..tensor import Tensor, _promote, where
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
@@ -368,6 +368,8 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("mse_loss", reduction)
     target = _as_tensor(target, input)
     _check_same_shape("mse_loss", input, target)
+    if input._data.dtype != target._data.dtype:     # torch's promotion: float32 vs an
+        input, target = _promote(input, target)     # integer target stays float32
     return _fn.MSE.apply(input, target, reduction=reduction)
 
 
