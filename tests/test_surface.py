@@ -426,3 +426,15 @@ def test_mse_with_an_integer_target_stays_float32(torch):
         same(ours, theirs)
     same(te.nn.MSELoss()(te.tensor(x), te.tensor([1.0, 2.0, 3.0], dtype=te.float64)),
          torch.nn.MSELoss()(torch.tensor(x), torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)))
+
+
+def test_dataloader_shuffles_with_a_generator():
+    ds = te.data.TensorDataset(te.arange(10))
+
+    def epoch(g):
+        return [b[0].tolist() for b in te.data.DataLoader(ds, batch_size=5, shuffle=True,
+                                                           generator=g)]
+    first = epoch(te.Generator().manual_seed(3))
+    assert first == epoch(te.Generator().manual_seed(3))
+    assert sorted(sum(first, [])) == list(range(10)) and first != [[0, 1, 2, 3, 4],
+                                                                   [5, 6, 7, 8, 9]]
