@@ -21,7 +21,8 @@ class Log2(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.log2(a)
+        with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
+            return np.log2(a)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -36,7 +37,8 @@ class Log10(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.log10(a)
+        with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
+            return np.log10(a)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -52,7 +54,8 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.log1p(a)
+        with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
+            return np.log1p(a)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -66,7 +69,8 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, a: np.ndarray) -> np.ndarray:
-        out = np.expm1(a)
+        with np.errstate(over="ignore"):        # inf when too large, as torch
+            out = np.expm1(a)
         ctx.save_for_backward(out)
         return out
 
@@ -82,7 +86,8 @@ class Exp2(Function):
 
     @staticmethod
     def forward(ctx, a: np.ndarray) -> np.ndarray:
-        out = np.exp2(a)
+        with np.errstate(over="ignore"):        # inf when too large, as torch
+            out = np.exp2(a)
         ctx.save_for_backward(out)
         return out
 
