@@ -639,7 +639,7 @@ def test_dtype_and_values_match_pytorch(name):
     ours = DTYPE_CASES[name](te, {"i32": np.int32, "f64": np.float64, "arr": lambda a: a})
     theirs = DTYPE_CASES[name](torch, {"i32": torch.int32, "f64": torch.float64,
                                        "arr": torch.from_numpy})
-    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "tinygrad_edu.")
     np.testing.assert_allclose(np.asarray(ours.data, np.float64),
                                theirs.numpy().astype(np.float64), rtol=1e-6)
 
@@ -656,7 +656,7 @@ def test_promotion_table_matches_pytorch():
         return te.tensor(value) if lib is te else torch.tensor(value)
 
     def dtype_name(t):
-        return str(t.dtype).replace("torch.", "")
+        return str(t.dtype).replace("torch.", "tinygrad_edu.")
     ops = {"add": lambda m, a, b: a + b, "mul": lambda m, a, b: a * b,
            "maximum": lambda m, a, b: m.maximum(a, b),
            "where": lambda m, a, b: m.where(m.tensor([True, False]), a, b)}

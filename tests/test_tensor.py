@@ -124,9 +124,9 @@ def test_repr():
     assert repr(Tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(Tensor([1, 2, 3])) == "tensor([1, 2, 3])"
     assert repr(Tensor([1.0, 2.0], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"
-    assert repr(Tensor(np.array([1.0, 2.0]))) == "tensor([1., 2.], dtype=float64)"
+    assert repr(Tensor(np.array([1.0, 2.0]))) == "tensor([1., 2.], dtype=tinygrad_edu.float64)"
     y = Tensor([1.0], requires_grad=True) * 2
-    assert repr(y) == "tensor([2.], grad_fn=<MulBackward>)"
+    assert repr(y) == "tensor([2.], grad_fn=<MulBackward0>)"
     assert repr(Tensor([[1.0, 2.0], [3.0, 4.0]])) == "tensor([[1., 2.],\n        [3., 4.]])"
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+__all__ = ["Function", "AccumulateGrad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "grad", "detect_anomaly", "run_backward"]
 
 # ----------------------------------------------------------------------------------
@@ -212,10 +212,30 @@ class Function:
 
     @classmethod
     def name(cls) -> str:
+        """The short op name (``Mul``), as the graph renderer shows it."""
         return cls.__name__
 
+    torch_name: str = ""         # PyTorch's node name when it is not name() + "Backward0"
+
     def __repr__(self) -> str:
-        return f"<{self.name()}Backward>"
+        """``<MulBackward0>``, as PyTorch prints the node."""
+        return f"<{self.torch_name or self.name() + 'Backward0'}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, 0), …)`` per input as in PyTorch: the input's ``grad_fn``, an
+        ``AccumulateGrad`` for a leaf that requires grad, else ``None``."""
+        out = []
+        for t in getattr(self, "inputs", ()):
+            if not isinstance(t, Tensor):
+                node = None
+            elif t.grad_fn is not None:
+                node = t.grad_fn
+            else:
+                node = AccumulateGrad(t) if t.requires_grad else None
+            out.append((node, 0))
+        return tuple(out)
+
 
     # -- recording ---------------------------------------------------------------
     @classmethod
@@ -271,6 +291,28 @@ class Function:
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
         return out
+
+
+class AccumulateGrad:
+    """The node PyTorch puts where a gradient reaches a leaf: ``variable`` is the leaf."""
+
+    __slots__ = ("variable",)
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 # ----------------------------------------------------------------------------------
@@ -419,8 +461,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     except ValueError:      # a custom backward returned a wrong shape
                         raise ValueError(
                             f"{node.name()}.backward returned a gradient of shape "
-                            f"{gi.shape} for an input of shape {t.shape}; it must have "
-                            f"that shape or broadcast to it") from None
+                            f"{tuple(gi.shape)} for an input of shape {t._data.shape}; it must "
+                            f"have that shape or broadcast to it") from None
             if not retain_graph:
                 node._saved = _FREED
     finally:
@@ -486,8 +528,8 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
             if out._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs, but this "
-                    f"output has shape {out.shape}: pass gradient= (a Tensor of shape "
-                    f"{out.shape}, e.g. te.ones_like(out)) to say how to weigh each element")
+                    f"output has shape {tuple(out.shape)}: pass gradient= (a Tensor of shape "
+                    f"{tuple(out.shape)}, e.g. te.ones_like(out)) to say how to weigh each element")
             ones = np.empty(out._data.shape, out._data.dtype)   # Speed: np.ones is a Python
             ones.fill(1)                                       # wrapper, ~1.5 µs more
             g = Tensor._make(ones, False, None)
@@ -495,8 +537,8 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
             if not isinstance(g, Tensor):
                 g = Tensor(np.asarray(g, dtype=out.dtype))
             if g.shape != out.shape:
-                raise RuntimeError(f"backward: gradient has shape {g.shape} but the output "
-                                   f"has shape {out.shape}; they must match")
+                raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output "
+                                   f"has shape {tuple(out.shape)}; they must match")
         seeds.append(g)
     return seeds
 

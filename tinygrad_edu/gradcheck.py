@@ -77,7 +77,7 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor] | Tensor, eps: float = 1e-6
         if err.size and err.max() > 0:
             i, j = np.unravel_index(np.argmax(err), err.shape)
             raise GradcheckError(
-                f"gradcheck: Jacobian mismatch for input {k} (shape {inputs[k].shape}), "
+                f"gradcheck: Jacobian mismatch for input {k} (shape {tuple(inputs[k].shape)}), "
                 f"input element {tuple(map(int, np.unravel_index(i, inputs[k].shape)))} and "
                 f"output element {j}: analytic {a[i, j]:.8g} vs numerical {n[i, j]:.8g} "
                 f"(|diff| {abs(a[i, j] - n[i, j]):.3g})")

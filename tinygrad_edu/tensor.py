@@ -10,11 +10,15 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from . import random as _random
+from . import dtypes as _dtypes
+from .device import CPU, check_cpu
 
 DEFAULT_FLOAT = np.dtype(np.float32)
 _new_object, _ndarray = object.__new__, np.ndarray    # Speed: no attribute lookups in _make
 MinMax = namedtuple("MinMax", ["values", "indices"])
+SortResult = namedtuple("SortResult", ["values", "indices"])     # torch.return_types.sort
+MinMaxPair = namedtuple("MinMaxPair", ["min", "max"])             # … .aminmax
+Histogram = namedtuple("Histogram", ["hist", "bin_edges"])        # … .histogram
 
 
 class RemovableHandle:
@@ -36,7 +40,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data._data
     if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
+        return np.array(data, dtype=_dtypes.as_numpy(dtype))
     is_array = isinstance(data, (np.ndarray, np.generic))     # np.float64(1) too
     arr = np.array(data)
     if arr.dtype == np.float64 and not is_array:
@@ -77,6 +81,26 @@ def _shape_args(shape: tuple) -> tuple:
     return tuple(shape)
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, printed as ``tinygrad_edu.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, index: Any) -> Any:
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def __repr__(self) -> str:
+        return f"tinygrad_edu.Size({list(self)})"
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
@@ -107,53 +131,6 @@ class Tensor:
         t._hooks = None
         return t
 
-    # ------------------------------------------------------------------ creation
-    @staticmethod
-    def zeros(*shape: int, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.zeros(_shape_args(shape), dtype or DEFAULT_FLOAT), requires_grad)
-
-    @staticmethod
-    def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.ones(_shape_args(shape), dtype or DEFAULT_FLOAT), requires_grad)
-
-    @staticmethod
-    def full(shape: int | Sequence[int], fill_value: float, dtype: Any = None,
-             requires_grad: bool = False) -> "Tensor":
-        if dtype is None:
-            dtype = np.array(fill_value).dtype
-            dtype = DEFAULT_FLOAT if dtype == np.float64 else dtype
-        return Tensor(np.full(shape, fill_value, dtype), requires_grad)
-
-    @staticmethod
-    def rand(*shape: int, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
-        """Uniform on [0, 1), from the generator seeded by ``te.manual_seed``."""
-        arr = _random.rng().random(_shape_args(shape)).astype(dtype or DEFAULT_FLOAT)
-        return Tensor(arr, requires_grad)
-
-    @staticmethod
-    def randn(*shape: int, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
-        """Standard normal, from the generator seeded by ``te.manual_seed``."""
-        arr = _random.rng().standard_normal(_shape_args(shape)).astype(dtype or DEFAULT_FLOAT)
-        return Tensor(arr, requires_grad)
-
-    @staticmethod
-    def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-               requires_grad: bool = False) -> "Tensor":
-        """Like ``torch.arange``: integers give int64, any float gives float32."""
-        if end is None:
-            start, end = 0, start
-        arr = np.arange(start, end, step)
-        if dtype is not None:
-            arr = arr.astype(dtype)
-        elif arr.dtype == np.float64:
-            arr = arr.astype(DEFAULT_FLOAT)
-        return Tensor(arr, requires_grad)
-
-    @staticmethod
-    def eye(n: int, m: int | None = None, dtype: Any = None,
-            requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.eye(n, m, dtype=dtype or DEFAULT_FLOAT), requires_grad)
-
     # ------------------------------------------------------------------ attributes
     @property
     def data(self) -> np.ndarray:
@@ -171,16 +148,25 @@ class Tensor:
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        """The shape, a tuple printed as ``tinygrad_edu.Size([2, 3])`` (library code reads
+        ``t._data.shape``, the plain tuple)."""
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
         return self._data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> _dtypes.dtype:
+        """``tinygrad_edu.float32`` etc.: equal to the NumPy dtype, and NumPy accepts it
+        (library code reads ``t._data.dtype``, the NumPy dtype itself)."""
+        return _dtypes.from_numpy(self._data.dtype)
+
+    @property
+    def device(self) -> Any:
+        """Always ``device(type='cpu')``: tinygrad_edu computes with NumPy on the CPU."""
+        return CPU
 
     @property
     def is_leaf(self) -> bool:
@@ -194,14 +180,27 @@ class Tensor:
     def mT(self) -> "Tensor":
         return self.transpose(-2, -1)
 
-    def size(self, dim: int | None = None) -> tuple | int:
-        return self._data.shape if dim is None else self._data.shape[dim]
+    def size(self, dim: int | None = None) -> Size | int:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_dim(dim, self._data.ndim)]
 
     def numel(self) -> int:
         return self._data.size
 
+    nelement = numel
+
     def dim(self) -> int:
         return self._data.ndim
+
+    ndimension = dim
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
@@ -210,7 +209,7 @@ class Tensor:
     def item(self) -> float | int | bool:
         if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a "
-                             f"Python scalar, but this tensor has shape {self.shape} "
+                             f"Python scalar, but this tensor has shape {self._data.shape} "
                              f"({self._data.size} elements)")
         return self._data.item()
 
@@ -242,12 +241,31 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """An integer tensor of one element as a list index or ``range`` bound."""
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted "
+                            "to an index")
+        return int(self._data.item())
+
+    def __format__(self, format_spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a 0-d tensor's number; other tensors take no spec."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(format_spec)
+        if format_spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
+
+    def __abs__(self) -> "Tensor":
+        return self.abs()
+
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(",
                                precision=4, floatmode="maxprec_equal")
         extras = []
-        if self._data.dtype.kind == "f" and self._data.dtype != DEFAULT_FLOAT:
-            extras.append(f"dtype={self._data.dtype}")
+        dt = self._data.dtype
+        if dt != DEFAULT_FLOAT and dt != np.int64 and dt != np.bool_:   # as torch
+            extras.append(f"dtype={_dtypes.from_numpy(dt)}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -409,22 +427,44 @@ class Tensor:
     def __or__(self, other: Any) -> "Tensor":
         return self._compare(np.logical_or, other)
 
-    def any(self) -> "Tensor":
-        return Tensor._make(np.asarray(self._data.any()), False, None)
-
-    def all(self) -> "Tensor":
-        return Tensor._make(np.asarray(self._data.all()), False, None)
-
     # ------------------------------------------------------------------ dtype
-    def to(self, dtype: Any) -> "Tensor":
-        """This tensor as ``dtype``; differentiable between float types, while integer
-        and bool results are cut from the graph (as in torch)."""
-        dtype = np.dtype(dtype)
-        if dtype == self._data.dtype:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> "Tensor":
+        """This tensor as another dtype (``to(te.float64)``), on a device (``to("cpu")``:
+        the CPU is the only one) or like another tensor (``to(other)``). Differentiable
+        between float types; integer and bool results are cut from the graph (as in
+        torch)."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a._data.dtype
+            elif isinstance(a, (str, type(CPU))):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            check_cpu(device, "to")
+        np_dtype = self._data.dtype if dtype is None else _dtypes.as_numpy(dtype)
+        if np_dtype == self._data.dtype and not copy:
             return self
-        if dtype.kind not in "fc":
-            return Tensor._make(self._data.astype(dtype), False, None)
-        return F.Cast.apply(self, dtype=dtype)
+        if np_dtype.kind not in "fc":
+            return Tensor._make(self._data.astype(np_dtype), False, None)
+        return F.Cast.apply(self, dtype=np_dtype)
+
+    def cpu(self) -> "Tensor":
+        """The tensor itself: it is on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> "Tensor":
+        check_cpu("cuda" if device is None else device if isinstance(device, str)
+                  else f"cuda:{device}", "cuda")
+        return self
+
+    def type(self, dtype: Any = None) -> "str | Tensor":
+        """``type()`` names the tensor type (``'tinygrad_edu.FloatTensor'``);
+        ``type(dtype)`` converts, as ``to(dtype)``."""
+        if dtype is None:
+            return f"tinygrad_edu.{_TYPE_NAMES.get(str(self._data.dtype), 'Tensor')}"
+        return self.to(dtype)
 
     def float(self) -> "Tensor":
         return self.to(np.float32)
@@ -432,14 +472,47 @@ class Tensor:
     def double(self) -> "Tensor":
         return self.to(np.float64)
 
+    def half(self) -> "Tensor":
+        return self.to(np.float16)
+
     def long(self) -> "Tensor":
         return self.to(np.int64)
 
     def int(self) -> "Tensor":
         return self.to(np.int32)
 
+    def short(self) -> "Tensor":
+        return self.to(np.int16)
+
     def bool(self) -> "Tensor":
         return self.to(np.bool_)
+
+    # ------------------------------------------------------------------ new_* creation
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> "Tensor":
+        """A new tensor from ``data`` with this tensor's dtype (unless ``dtype`` is given)."""
+        return _creation.tensor(data, dtype=self._data.dtype if dtype is None else dtype,
+                                device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> "Tensor":
+        return _creation.zeros(*size, dtype=self._data.dtype if dtype is None else dtype,
+                               device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> "Tensor":
+        return _creation.ones(*size, dtype=self._data.dtype if dtype is None else dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> "Tensor":
+        return _creation.full(size, fill_value,
+                              dtype=self._data.dtype if dtype is None else dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> "Tensor":
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def _float(self) -> "Tensor":
         return self if self._data.dtype.kind in "fc" else self.to(DEFAULT_FLOAT)
@@ -519,6 +592,10 @@ class Tensor:
     def _extremum(self, op: type, arg: Callable, dim: Any, keepdim: bool) -> Any:
         if isinstance(dim, Tensor):
             return self._binary(F.Maximum if op is F.Max else F.Minimum, dim)
+        if isinstance(dim, (tuple, list)):
+            name = "max" if op is F.Max else "min"
+            raise TypeError(f"{name}(): dim must be one int (as in torch); for several "
+                            f"dims use a{name}(dim={tuple(dim)})")
         values = op.apply(self, dim=dim, keepdim=keepdim)
         if dim is None:
             return values
@@ -579,7 +656,7 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start, end = start_dim % self.ndim, end_dim % self.ndim
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
+        shape = self._data.shape[:start] + (-1,) + self._data.shape[end + 1:]
         return self.reshape(shape)
 
     def permute(self, *dims: int) -> "Tensor":
@@ -592,23 +669,23 @@ class Tensor:
 
     def squeeze(self, dim: int | None = None) -> "Tensor":
         if dim is None:
-            shape = tuple(s for s in self.shape if s != 1)
+            shape = tuple(s for s in self._data.shape if s != 1)
         else:
             d = dim % max(self.ndim, 1)
-            shape = self.shape if self.ndim == 0 or self.shape[d] != 1 else \
-                self.shape[:d] + self.shape[d + 1:]
+            shape = self._data.shape if self.ndim == 0 or self._data.shape[d] != 1 else \
+                self._data.shape[:d] + self._data.shape[d + 1:]
         return self.reshape(shape)
 
     def unsqueeze(self, dim: int) -> "Tensor":
         d = dim if dim >= 0 else dim + self.ndim + 1
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        return self.reshape(self._data.shape[:d] + (1,) + self._data.shape[d:])
 
     def expand(self, *sizes: int) -> "Tensor":
         """Broadcast to ``sizes`` (−1 keeps a dimension), as ``torch.expand``."""
         sizes = _shape_args(sizes)
         lead = len(sizes) - self.ndim
-        shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-        return self if shape == self.shape else F.Expand.apply(self, shape=shape)
+        shape = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        return self if shape == self._data.shape else F.Expand.apply(self, shape=shape)
 
     def sum_to_shape(self, shape: tuple) -> "Tensor":
         """Sum over the broadcast dimensions so the result has ``shape`` (the
@@ -626,9 +703,569 @@ class Tensor:
     def where(self, condition: Any, other: Any) -> "Tensor":
         return where(condition, self, other)
 
+    # ------------------------------------------------------------------ PyTorch surface:
+    # more math, scans, sorting, picking by index, linear algebra (issue 16)
+    def add(self, other: Any, *, alpha: float = 1) -> "Tensor":
+        """self + alpha·other."""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, *, alpha: float = 1) -> "Tensor":
+        """self − alpha·other."""
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> "Tensor":
+        return self * other
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> "Tensor":
+        """self / other; ``rounding_mode="floor"`` or ``"trunc"`` rounds the quotient."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                             f"'floor' but found '{rounding_mode}'")
+        o = getattr(other, "_data", other)
+        if self._data.dtype.kind in "iub" and np.asarray(o).dtype.kind in "iub":
+            # integers: an integer result, as torch (no gradient: integers have none)
+            dtype = np.result_type(self._data, o)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = np.floor_divide(self._data, o) if rounding_mode == "floor" else \
+                    np.trunc(self._data / o)
+            return Tensor._make(np.asarray(q).astype(dtype), False, None)
+        q = self / other
+        return q.floor() if rounding_mode == "floor" else q.trunc()
+
+    def neg(self) -> "Tensor":
+        return -self
+
+    multiply, subtract, divide, negative = mul, sub, div, neg
+
+    def log2(self) -> "Tensor":
+        return F.Log2.apply(self._float())
+
+    def log10(self) -> "Tensor":
+        return F.Log10.apply(self._float())
+
+    def log1p(self) -> "Tensor":
+        return F.Log1p.apply(self._float())
+
+    def expm1(self) -> "Tensor":
+        return F.Expm1.apply(self._float())
+
+    def exp2(self) -> "Tensor":
+        return F.Exp2.apply(self._float())
+
+    def square(self) -> "Tensor":
+        """a², as torch a Pow node (``PowBackward0``)."""
+        return self ** 2
+
+    def rsqrt(self) -> "Tensor":
+        return F.Rsqrt.apply(self._float())
+
+    def reciprocal(self) -> "Tensor":
+        return F.Reciprocal.apply(self._float())
+
+    def sign(self) -> "Tensor":
+        return F.Sign.apply(self)
+
+    def floor(self) -> "Tensor":
+        return self if self._data.dtype.kind in "iub" else F.Floor.apply(self)
+
+    def ceil(self) -> "Tensor":
+        return self if self._data.dtype.kind in "iub" else F.Ceil.apply(self)
+
+    def trunc(self) -> "Tensor":
+        return self if self._data.dtype.kind in "iub" else F.Trunc.apply(self)
+
+    fix = trunc
+
+    def round(self, decimals: int = 0) -> "Tensor":
+        """Round half to even (``round(2.5) = 2``), to ``decimals`` places."""
+        if self._data.dtype.kind in "iub" and decimals == 0:
+            return self
+        return F.Round.apply(self, decimals=decimals) if decimals else F.Round.apply(self)
+
+    def frac(self) -> "Tensor":
+        if self._data.dtype.kind not in "fc":
+            raise NotImplementedError(f'"frac" is not implemented for {self.dtype}')
+        return F.Frac.apply(self)
+
+    def remainder(self, other: Any) -> "Tensor":
+        """a − b·⌊a/b⌋: the sign of the divisor, like Python's ``%``."""
+        return self._binary(F.Remainder, other)
+
+    __mod__ = remainder
+
+    def __rmod__(self, other: Any) -> "Tensor":
+        return self._binary(F.Remainder, other, True)
+
+    def fmod(self, other: Any) -> "Tensor":
+        """a − b·trunc(a/b): the sign of the dividend, like C's ``fmod``."""
+        return self._binary(F.Fmod, other)
+
+    def lerp(self, end: "Tensor", weight: Any) -> "Tensor":
+        """self + weight·(end − self)."""
+        end = end if isinstance(end, Tensor) else Tensor(end, dtype=self._data.dtype)
+        if end._data.dtype != self._data.dtype:
+            raise RuntimeError(f"lerp: expected dtype {self.dtype} for `end` but got dtype "
+                               f"{end.dtype}")
+        weight = weight if isinstance(weight, Tensor) else _constant(weight, self._data.dtype)
+        return F.Lerp.apply(self, end, weight)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> "Tensor":
+        """nan → ``nan``, ±inf → ``posinf``/``neginf`` (default: the dtype's largest)."""
+        if self._data.dtype.kind not in "fc":
+            return self
+        return F.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def _mask(self, values: np.ndarray) -> "Tensor":
+        return Tensor._make(np.asarray(values), False, None)
+
+    def isnan(self) -> "Tensor":
+        return self._mask(np.isnan(self._data))
+
+    def isinf(self) -> "Tensor":
+        return self._mask(np.isinf(self._data))
+
+    def isfinite(self) -> "Tensor":
+        return self._mask(np.isfinite(self._data))
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> "Tensor":
+        """|a − b| ≤ atol + rtol·|b| elementwise."""
+        return self._mask(np.isclose(self._data, getattr(other, "_data", other), rtol, atol,
+                                     equal_nan))
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        """True when every element is ``isclose`` (a Python bool, as torch)."""
+        return bool(self.isclose(other, rtol, atol, equal_nan)._data.all())
+
+    def equal(self, other: "Tensor") -> bool:
+        """True when both have the same shape and the same elements."""
+        o = other._data
+        return self._data.shape == o.shape and bool((self._data == o).all())
+
+    def any(self, dim: int | tuple | None = None, keepdim: bool = False) -> "Tensor":
+        return self._mask(self._data.any(axis=self._axes(dim), keepdims=keepdim))
+
+    def all(self, dim: int | tuple | None = None, keepdim: bool = False) -> "Tensor":
+        return self._mask(self._data.all(axis=self._axes(dim), keepdims=keepdim))
+
+    def _axes(self, dim: int | tuple | list | None) -> int | tuple | None:
+        """``dim`` checked (torch's IndexError) and made non-negative; a tuple stays one."""
+        if dim is None:
+            return None
+        if isinstance(dim, (tuple, list)):
+            return tuple(_dim(d, self._data.ndim) for d in dim)
+        return _dim(dim, self._data.ndim)
+
+    def count_nonzero(self, dim: int | tuple | None = None) -> "Tensor":
+        return self._mask(np.count_nonzero(self._data, axis=self._axes(dim)).astype(np.int64))
+
+    def nonzero(self, as_tuple: bool = False) -> "Tensor | tuple":
+        """The indices of the nonzero elements: one row each (``as_tuple``: one index
+        tensor per dimension)."""
+        idx = np.nonzero(np.atleast_1d(self._data) if self._data.ndim == 0 else self._data)
+        if as_tuple:
+            return tuple(self._mask(i.astype(np.int64)) for i in idx)
+        return self._mask(np.stack(idx, axis=1).astype(np.int64) if idx else
+                          np.zeros((0, 0), np.int64))
+
+    # -- reductions and scans
+    def prod(self, dim: int | None = None, keepdim: bool = False, *,
+             dtype: Any = None) -> "Tensor":
+        x = self._reduce_input(dtype)
+        if dim is None:
+            return F.Prod.apply(x)
+        return F.Prod.apply(x, dim=_dim(dim, self._data.ndim), keepdim=keepdim)
+
+    def _reduce_input(self, dtype: Any) -> "Tensor":
+        """Integers and bools are summed/multiplied in int64, as torch."""
+        if dtype is not None:
+            return self.to(dtype)
+        return self.to(np.int64) if self._data.dtype.kind in "iub" else self
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        x = self._reduce_input(dtype)
+        return F.Cumsum.apply(x, dim=_dim(dim, self._data.ndim)) if x.ndim else x.reshape(())
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        x = self._reduce_input(dtype)
+        return F.Cumprod.apply(x, dim=_dim(dim, self._data.ndim)) if x.ndim else x.reshape(())
+
+    def amax(self, dim: int | tuple = (), keepdim: bool = False) -> "Tensor":
+        """The largest value over ``dim`` (several dims, or all with ``()``); ties
+        share the gradient evenly."""
+        return F.Amax.apply(self, dim=self._extreme_dims(dim, "amax"), keepdim=keepdim)
+
+    def amin(self, dim: int | tuple = (), keepdim: bool = False) -> "Tensor":
+        return F.Amin.apply(self, dim=self._extreme_dims(dim, "amin"), keepdim=keepdim)
+
+    def _extreme_dims(self, dim: int | tuple, op: str) -> tuple | None:
+        if self._data.size == 0:
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for "
+                             f"input.numel() == 0. Specify the reduction dim with the 'dim' "
+                             f"argument.")
+        axes = self._axes(dim)
+        return None if axes == () else (axes,) if isinstance(axes, int) else axes
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> "MinMaxPair":
+        return MinMaxPair(self.amin(() if dim is None else dim, keepdim),
+                          self.amax(() if dim is None else dim, keepdim))
+
+    def norm(self, p: Any = "fro", dim: int | tuple | None = None, keepdim: bool = False,
+             dtype: Any = None) -> "Tensor":
+        """The vector p-norm (Σ|aᵢ|ᵖ)^(1/p) over ``dim`` (all elements by default);
+        ``p="fro"`` is 2, ``inf``/``-inf`` the largest/smallest |aᵢ|."""
+        if p == "fro":
+            p = 2.0
+        if isinstance(p, str):
+            raise NotImplementedError(f"norm: p={p!r} (a matrix norm) is not supported; use "
+                                      f"a number (the vector norm) or 'fro'")
+        x = (self if dtype is None else self.to(dtype))._float()
+        return F.Norm.apply(x, p=float(p), dim=self._axes(dim), keepdim=keepdim)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> "Tensor | MinMax":
+        """The lower median (the middle value, the smaller of the two middle ones for an
+        even count, as torch); with ``dim``, (values, indices)."""
+        if dim is None:
+            flat = self.reshape(-1)
+            if flat._data.size == 0:
+                return Tensor._make(np.asarray(np.nan, self._data.dtype), False, None)
+            values, _ = flat.sort()
+            return values[(flat._data.size - 1) // 2]
+        d = _dim(dim, self._data.ndim)
+        values, indices = self.sort(d)
+        k = (self._data.shape[d] - 1) // 2 if self._data.ndim else 0
+        return MinMax(values.select(d, k).unsqueeze(d) if keepdim else values.select(d, k),
+                      self._mask(np.take(indices._data, [k] if keepdim else k, axis=d)))
+
+    # -- sorting
+    def _sort_order(self, dim: int, descending: bool) -> np.ndarray:
+        a = self._data if self._data.ndim else self._data.reshape(1)
+        if descending:      # stable among ties, like the ascending order
+            a = -(a.astype(np.int64) if a.dtype.kind in "bu" else a)
+        return np.argsort(a, axis=dim, kind="stable")
+
+    def sort(self, dim: int = -1, descending: bool = False,
+             stable: bool = False) -> "SortResult":
+        """(values, indices) sorted along ``dim`` (ties keep their order)."""
+        d = _dim(dim, self._data.ndim)
+        order = self._sort_order(d, descending).reshape(self._data.shape)
+        pos = np.take_along_axis(F.positions(self._data.shape), order, d) \
+            if self._data.ndim else np.zeros((), np.int64)
+        return SortResult(F.Sort.apply(self, pos=pos), self._mask(order))
+
+    def argsort(self, dim: int = -1, descending: bool = False,
+                stable: bool = False) -> "Tensor":
+        d = _dim(dim, self._data.ndim)
+        return self._mask(self._sort_order(d, descending).reshape(self._data.shape))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True,
+             sorted: bool = True) -> "SortResult":
+        """The ``k`` largest (``largest=False``: smallest) along ``dim``, in order."""
+        d = _dim(dim, self._data.ndim)
+        n = self._data.shape[d] if self._data.ndim else 1
+        if not 0 <= k <= n:
+            raise RuntimeError(f"selected index k out of range: k={k} for dimension {d} "
+                               f"of size {n}")
+        order = np.take(self._sort_order(d, largest), range(k), axis=d) if self._data.ndim \
+            else np.zeros((), np.int64)[:k]
+        pos = np.take_along_axis(F.positions(self._data.shape), order, d) \
+            if self._data.ndim else order
+        return SortResult(F.Topk.apply(self, pos=pos), self._mask(order))
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        """The distinct values, in ascending order (and where each element went, and how
+        often each value occurs)."""
+        if dim is not None:
+            raise NotImplementedError("unique: dim= is not supported; flatten first")
+        vals, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True)
+        out = [self._mask(vals)]
+        if return_inverse:
+            out.append(self._mask(inverse.reshape(self._data.shape).astype(np.int64)))
+        if return_counts:
+            out.append(self._mask(counts.astype(np.int64)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    # -- picking by index (each a Take node: its gradient goes back to the places read)
+    def _take(self, op: type, pos: np.ndarray) -> "Tensor":
+        return op.apply(self, pos=pos)
+
+    def flip(self, *dims: int) -> "Tensor":
+        axes = tuple(_dim(d, self._data.ndim) for d in _shape_args(dims))
+        pos = F.positions(self._data.shape)
+        return self._take(F.Flip, np.flip(pos, axes) if self._data.ndim else pos)
+
+    def roll(self, shifts: int | tuple, dims: int | tuple | None = None) -> "Tensor":
+        """Shift cyclically along ``dims`` (the flattened tensor without ``dims``)."""
+        pos = F.positions(self._data.shape)
+        if dims is None:
+            return self._take(F.Roll, np.roll(pos.reshape(-1), shifts).reshape(pos.shape))
+        return self._take(F.Roll, np.roll(pos, shifts, self._axes(dims)))
+
+    def repeat(self, *sizes: int) -> "Tensor":
+        """Tile the tensor ``sizes[i]`` times along dimension i (new leading dims when
+        there are more sizes than dims), like ``torch.Tensor.repeat``."""
+        sizes = _shape_args(sizes)
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        return self._take(F.Repeat, np.tile(F.positions(self._data.shape), sizes))
+
+    def tile(self, *dims: int) -> "Tensor":
+        """``repeat``, with missing leading sizes taken as 1."""
+        dims = _shape_args(dims)
+        return self.repeat(*((1,) * (self._data.ndim - len(dims)) + tuple(dims)))
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
+                          output_size: int | None = None) -> "Tensor":
+        """Repeat each element (or slice along ``dim``) ``repeats`` times in place."""
+        r = np.asarray(getattr(repeats, "_data", repeats))
+        if (r < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        pos = F.positions(self._data.shape)
+        if dim is None:
+            return self._take(F.RepeatInterleave, np.repeat(pos.reshape(-1), r))
+        return self._take(F.RepeatInterleave, np.repeat(pos, r, _dim(dim, self._data.ndim)))
+
+    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        d = _dim(dim, self._data.ndim)
+        n = self._data.shape[d]
+        start = start + n if start < 0 else start
+        if not (0 <= start <= n and 0 <= length <= n - start):
+            raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds "
+                             f"dimension size ({n}).")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def select(self, dim: int, index: int) -> "Tensor":
+        d = _dim(dim, self._data.ndim)
+        n = self._data.shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"select(): index {index} out of range for tensor of size "
+                             f"{self.size()} at dimension {d}")
+        return self[(slice(None),) * d + (index,)]
+
+    def unbind(self, dim: int = 0) -> tuple:
+        """The slices along ``dim``, as a tuple."""
+        d = _dim(dim, self._data.ndim)
+        return tuple(self.select(d, i) for i in range(self._data.shape[d]))
+
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        d = _dim(dim, self._data.ndim)
+        idx = np.asarray(getattr(index, "_data", index))
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        idx = F.check_index("index_select", idx.reshape(-1), self._data.shape[d] if
+                            self._data.ndim else 1, d, IndexError)
+        return self._take(F.IndexSelect, np.take(F.positions(self._data.shape), idx, axis=d))
+
+    def _index_along(self, op: str, dim: int, index: Any) -> tuple:
+        d = _dim(dim, self._data.ndim)
+        idx = np.asarray(getattr(index, "_data", index))
+        if idx.ndim != self._data.ndim:
+            raise RuntimeError(f"{op}(): Index tensor must have the same number of "
+                               f"dimensions as input tensor")
+        for i, (s, n) in enumerate(zip(idx.shape, self._data.shape)):
+            if i != d and s > n:
+                raise RuntimeError(f"{op}(): Size does not match at dimension {i} expected "
+                                   f"index {list(idx.shape)} to be no larger than self "
+                                   f"{list(self._data.shape)} apart from dimension {d}")
+        idx = F.check_index(op, idx, self._data.shape[d], d)
+        return d, F.along_dim(self._data.shape, idx, d)
+
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (index has self's rank)."""
+        _, pos = self._index_along("gather", dim, index)
+        return self._take(F.Gather, pos)
+
+    def take_along_dim(self, indices: "Tensor", dim: int | None = None) -> "Tensor":
+        """``gather`` with ``indices`` broadcast against self (the flattened tensor
+        without ``dim``): NumPy's ``take_along_axis``."""
+        if dim is None:
+            return self.reshape(-1).take_along_dim(indices.reshape(-1), 0)
+        d = _dim(dim, self._data.ndim)
+        idx = np.asarray(getattr(indices, "_data", indices))
+        shape = list(np.broadcast_shapes(self._data.shape[:d] + (1,) + self._data.shape[d + 1:],
+                                         idx.shape[:d] + (1,) + idx.shape[d + 1:]))
+        shape[d] = idx.shape[d]
+        idx = np.broadcast_to(idx, shape)
+        src = self.expand(*(shape[:d] + [self._data.shape[d]] + shape[d + 1:]))
+        return src.gather(d, idx)
+
+    def masked_select(self, mask: "Tensor") -> "Tensor":
+        """The elements where ``mask`` (broadcast to self) is True, as a 1-D tensor."""
+        m = np.asarray(getattr(mask, "_data", mask))
+        if m.dtype != np.bool_:
+            raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {m.dtype}")
+        shape = np.broadcast_shapes(self._data.shape, m.shape)
+        src = self.expand(*shape)
+        return src._take(F.MaskedSelect, F.positions(shape)[np.broadcast_to(m, shape)])
+
+    def scatter(self, dim: int, index: "Tensor", src: Any = None, value: Any = None, *,
+                reduce: str | None = None) -> "Tensor":
+        """A copy of self with ``src`` (or ``value``) written where ``index`` points
+        along ``dim``: ``out[i][index[i][j]] = src[i][j]``."""
+        if reduce is not None:
+            raise NotImplementedError("scatter: reduce= is not supported; use scatter_add "
+                                      "for sums")
+        if src is None and value is None:
+            raise TypeError("scatter() needs src (a tensor) or value (a number)")
+        idx = np.asarray(getattr(index, "_data", index))
+        if not isinstance(src, Tensor):
+            src = Tensor._make(np.full(idx.shape, src if value is None else value,
+                                       self._data.dtype), False, None)
+        return self._scatter("scatter", dim, idx, src, False)
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """A copy of self with ``src`` added where ``index`` points along ``dim``
+        (repeated indices add up)."""
+        return self._scatter("scatter_add", dim, np.asarray(getattr(index, "_data", index)),
+                             src, True)
+
+    def _scatter(self, op: str, dim: int, idx: np.ndarray, src: "Tensor",
+                 add: bool) -> "Tensor":
+        if src._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+        if src._data.ndim != idx.ndim or any(i > s for i, s in zip(idx.shape, src.shape)):
+            raise RuntimeError(f"{op}(): Expected index {list(idx.shape)} to be no larger "
+                               f"than src {list(src.shape)} in every dimension")
+        d, pos = self._index_along(op, dim, idx)
+        part = src[tuple(slice(0, n) for n in idx.shape)] if src.shape != idx.shape else src
+        return F.Scatter.apply(self, part, pos=pos, add=add)
+
+    def contiguous(self) -> "Tensor":
+        """The tensor itself (NumPy handles memory layout)."""
+        return self
+
+    # -- linear algebra (names and checks as in torch; all are one MatMul node)
+    def t(self) -> "Tensor":
+        """The transpose of a matrix (a vector or scalar as it is)."""
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self._data.ndim}D")
+        return self if self._data.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def mH(self) -> "Tensor":
+        """The conjugate transpose of the last two dims (real tensors: ``mT``)."""
+        if self._data.dtype.kind == "c":
+            raise NotImplementedError("mH: complex tensors are not supported")
+        return self.mT
+
+    def mm(self, mat2: "Tensor") -> "Tensor":
+        if self._data.ndim != 2:
+            raise RuntimeError("self must be a matrix")
+        if mat2.ndim != 2:
+            raise RuntimeError("mat2 must be a matrix")
+        if self._data.shape[1] != mat2.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                               f"({self.shape[0]}x{self.shape[1]} and "
+                               f"{mat2.shape[0]}x{mat2.shape[1]})")
+        return self @ mat2
+
+    def bmm(self, mat2: "Tensor") -> "Tensor":
+        if self._data.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if mat2.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        a, b = self._data.shape, mat2.shape
+        if a[0] != b[0] or a[2] != b[1]:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to "
+                               f"be: [{a[0]}, {a[2]}] but got: [{b[0]}, {b[1]}].")
+        return self @ mat2
+
+    def mv(self, vec: "Tensor") -> "Tensor":
+        if self._data.ndim != 2 or vec.ndim != 1 or self._data.shape[1] != vec.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({self._data.shape[0]}), mat "
+                               f"({'x'.join(map(str, self._data.shape))}), vec "
+                               f"({'x'.join(map(str, vec.shape))})")
+        return self @ vec
+
+    def dot(self, other: "Tensor") -> "Tensor":
+        if self._data.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and "
+                               f"{other.ndim}D tensors")
+        if self._data.shape != other.shape:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor "
+                               f"[{self._data.shape[0]}] and src [{other.shape[0]}] to have "
+                               f"the same number of elements, but got {self._data.shape[0]} "
+                               f"and {other.shape[0]} elements respectively")
+        return self @ other
+
+    def outer(self, vec2: "Tensor") -> "Tensor":
+        """outer[i, j] = self[i]·vec2[j] (a broadcast product, as torch)."""
+        if self._data.ndim != 1 or vec2.ndim != 1:
+            raise RuntimeError(f"outer: expected 1-D vectors, got {self._data.ndim}D and "
+                               f"{vec2.ndim}D")
+        return self.reshape(-1, 1) * vec2
+
+    ger = outer
+
+    def addmm(self, mat1: "Tensor", mat2: "Tensor", *, beta: float = 1,
+              alpha: float = 1) -> "Tensor":
+        """beta·self + alpha·(mat1 @ mat2)."""
+        prod = mat1.mm(mat2)
+        return (self if beta == 1 else self * beta) + (prod if alpha == 1 else prod * alpha)
+
+    def baddbmm(self, batch1: "Tensor", batch2: "Tensor", *, beta: float = 1,
+                alpha: float = 1) -> "Tensor":
+        """beta·self + alpha·(batch1 @ batch2) for batches of matrices."""
+        prod = batch1.bmm(batch2)
+        return (self if beta == 1 else self * beta) + (prod if alpha == 1 else prod * alpha)
+
+    # -- histograms (counts: no gradient)
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> "Tensor":
+        """Counts in ``bins`` equal bins over [min, max] (min = max: the data's range);
+        values outside are ignored; the tensor's float dtype."""
+        if self._data.dtype.kind != "f":
+            raise NotImplementedError(f'"histogram_cpu" not implemented for {self.dtype}')
+        lo, hi = float(min), float(max)
+        if lo == hi and self._data.size:
+            lo, hi = float(self._data.min()), float(self._data.max())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        counts, _ = np.histogram(self._data, bins, (lo, hi))
+        return self._mask(counts.astype(self._data.dtype))
+
+    def histogram(self, bins: Any = 100, *, range: tuple | None = None,
+                  weight: "Tensor | None" = None, density: bool = False) -> "Histogram":
+        w = None if weight is None else weight._data
+        b = bins._data if isinstance(bins, Tensor) else bins
+        hist, edges = np.histogram(self._data, b, range, weights=w, density=density)
+        return Histogram(self._mask(hist.astype(self._data.dtype)),
+                         self._mask(edges.astype(self._data.dtype)))
+
+    def bincount(self, weights: "Tensor | None" = None, minlength: int = 0) -> "Tensor":
+        """How often each of 0, 1, …, max occurs in this 1-D non-negative int tensor."""
+        if self._data.ndim != 1 or self._data.dtype.kind not in "iu":
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        if self._data.size and self._data.min() < 0:
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        w = None if weights is None else weights._data
+        out = np.bincount(self._data, w, minlength)
+        return self._mask(out if w is not None else out.astype(np.int64))
+
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError("tinygrad_edu tensors are not mutated in place; build a new "
                         "tensor (e.g. with te.where) or assign to .data without grad")
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def _dim(dim: int, ndim: int) -> int:
+    """``dim`` in ``[0, ndim)``, or torch's IndexError (a 0-d tensor takes -1 and 0).
+    (The correctness work brings a shared helper; merge this one into it.)"""
+    n = max(ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
 
 
 def _category(dtype: np.dtype) -> int:
@@ -664,10 +1301,16 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     elif not isinstance(other, Tensor):
         input = input if isinstance(input, Tensor) else Tensor(input)
         other = input._operand(other)
-    if input.dtype != other.dtype:
+    if getattr(input, "_data", input).dtype != getattr(other, "_data", other).dtype:
         input, other = _promote(input, other)
     return F.Where.apply(cond.astype(bool, copy=False), input, other)
 
 
 from . import autograd as _autograd  # noqa: E402  (circular: autograd needs Tensor)
 from . import functions as F  # noqa: E402
+from . import creation as _creation  # noqa: E402
+
+for _name in ("zeros", "ones", "full", "empty", "rand", "randn", "randint", "arange", "eye",
+              "linspace"):
+    setattr(Tensor, _name, staticmethod(getattr(_creation, _name)))
+del _name

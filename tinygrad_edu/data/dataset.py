@@ -40,7 +40,7 @@ class TensorDataset(Dataset):
         self.tensors = tuple(as_tensor(t) for t in tensors)
         sizes = [t.shape[0] if t.ndim else None for t in self.tensors]
         if None in sizes or len(set(sizes)) != 1:
-            shapes = ", ".join(str(t.shape) for t in self.tensors)
+            shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
             raise ValueError(f"TensorDataset: all tensors need the same first dimension "
                              f"(the number of samples), got shapes {shapes}")
 

@@ -24,7 +24,8 @@ class DataLoader:
     """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | None = None) -> None:
+                 drop_last: bool = False, seed: int | None = None,
+                 generator: Any = None) -> None:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, "
                              f"got {batch_size!r}")
@@ -34,6 +35,7 @@ class DataLoader:
         self.drop_last = drop_last
         self.seed = seed
         self._gen = None if seed is None else np.random.default_rng(seed)
+        self.generator = generator          # a te.Generator for the shuffles, as in torch
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -43,7 +45,8 @@ class DataLoader:
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)
-        return (self._gen if self._gen is not None else _random.rng()).permutation(n)
+        gen = self._gen if self._gen is not None else _random.rng(self.generator)
+        return gen.permutation(n)
 
     def __iter__(self) -> Iterator[Any]:
         order = self._order()

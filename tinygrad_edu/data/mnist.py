@@ -105,10 +105,10 @@ def load_mnist(path: str | os.PathLike, flatten: bool = True
         images, labels = read_idx(images_path), read_idx(labels_path)
         if images.ndim != 3 or images.dtype != np.uint8:
             raise ValueError(f"load_mnist: {images_path} should hold uint8 images of "
-                             f"shape (N, rows, cols), got {images.dtype} {images.shape}")
+                             f"shape (N, rows, cols), got {images.dtype} {tuple(images.shape)}")
         if labels.ndim != 1 or labels.dtype != np.uint8 or (labels > 9).any():
             raise ValueError(f"load_mnist: {labels_path} should hold uint8 labels 0..9 "
-                             f"of shape (N,), got {labels.dtype} {labels.shape}")
+                             f"of shape (N,), got {labels.dtype} {tuple(labels.shape)}")
         if len(images) != len(labels):
             raise ValueError(f"load_mnist: {images_path} has {len(images)} images but "
                              f"{labels_path} has {len(labels)} labels")

@@ -15,7 +15,7 @@ import numpy as np
 from .. import functions as _fn
 from .. import random as _random
 from ..autograd import no_grad
-from ..tensor import Tensor, where
+from ..tensor import Tensor, _promote, where
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
@@ -74,11 +74,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     w_shape, x_shape = weight._data.shape, input._data.shape
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got "
-                         f"shape {weight.shape} (input shape {input.shape})")
+                         f"shape {tuple(weight.shape)} (input shape {tuple(input.shape)})")
     if x_shape[-1:] != w_shape[1:]:
-        raise ValueError(f"linear: input of shape {input.shape} has "
+        raise ValueError(f"linear: input of shape {tuple(input.shape)} has "
                          f"{input.shape[-1] if input.ndim else 0} features, but the weight "
-                         f"of shape {weight.shape} expects in_features={weight.shape[1]}")
+                         f"of shape {tuple(weight.shape)} expects in_features={weight.shape[1]}")
     return _fn.Linear.apply(input, weight, bias)
 
 
@@ -106,7 +106,7 @@ def _as_batched_image(op: str, input: Tensor) -> tuple[Tensor, bool]:
         return input.unsqueeze(0), True
     if input.ndim != 4:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), "
-                         f"got shape {input.shape}")
+                         f"got shape {tuple(input.shape)}")
     return input, False
 
 
@@ -120,14 +120,14 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                          f"padding={padding}")
     x, unbatched = _as_batched_image("conv2d", input)
     if weight.ndim != 4 or x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: input of shape {input.shape} has {x.shape[1]} channels, "
-                         f"but the weight of shape {weight.shape} expects "
+        raise ValueError(f"conv2d: input of shape {tuple(input.shape)} has {x.shape[1]} channels, "
+                         f"but the weight of shape {tuple(weight.shape)} expects "
                          f"{weight.shape[1] if weight.ndim == 4 else '?'} (weight must be "
                          f"(out_channels, in_channels, kh, kw))")
     for size, k, p, axis in zip(x.shape[2:], weight.shape[2:], padding, "HW"):
         if size + 2 * p < k:
             raise ValueError(f"conv2d: kernel size {k} is larger than the padded input "
-                             f"({size} + 2·{p}) along {axis} (input shape {input.shape})")
+                             f"({size} + 2·{p}) along {axis} (input shape {tuple(input.shape)})")
     out = _fn.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
     return out.squeeze(0) if unbatched else out
 
@@ -149,7 +149,7 @@ def max_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | No
     for size, k, p, axis in zip(x.shape[2:], kernel, padding, "HW"):
         if size + 2 * p < k:
             raise ValueError(f"max_pool2d: kernel size {k} is larger than the padded input "
-                             f"({size} + 2·{p}) along {axis} (input shape {input.shape})")
+                             f"({size} + 2·{p}) along {axis} (input shape {tuple(input.shape)})")
     out = _fn.MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
     return out.squeeze(0) if unbatched else out
 
@@ -163,20 +163,20 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     estimate); otherwise the running statistics are used."""
     if input.ndim not in (2, 3):
         raise ValueError(f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got "
-                         f"shape {input.shape}")
+                         f"shape {tuple(input.shape)}")
     channels = input.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
         if t is not None and t.shape != (channels,):
-            raise ValueError(f"batch_norm: {name} has shape {t.shape} but the input of "
-                             f"shape {input.shape} has {channels} channels")
+            raise ValueError(f"batch_norm: {name} has shape {tuple(t.shape)} but the input of "
+                             f"shape {tuple(input.shape)} has {channels} channels")
     dims = (0,) if input.ndim == 2 else (0, 2)
     cshape = (1, channels) + (1,) * (input.ndim - 2)
     if training or running_mean is None:
         count = input.numel() // channels
         if training and count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
-                             f"training, got input of shape {input.shape}")
+                             f"training, got input of shape {tuple(input.shape)}")
         mean = input.mean(dims, keepdim=True)
         centred = input - mean
         var = (centred * centred).mean(dims, keepdim=True)
@@ -209,7 +209,7 @@ def embedding(input: Tensor | np.ndarray, weight: Tensor,
     if idx.size and (idx.min() < 0 or idx.max() >= rows):
         bad = idx[(idx < 0) | (idx >= rows)].ravel()[0]
         raise IndexError(f"embedding: index {bad} is out of range for a table of "
-                         f"{rows} rows (weight shape {weight.shape})")
+                         f"{rows} rows (weight shape {tuple(weight.shape)})")
     out = weight[idx]
     if padding_idx is not None:
         pad = np.expand_dims(idx == padding_idx % rows, -1)
@@ -259,8 +259,8 @@ def _as_tensor(x: Any, like: Tensor) -> Tensor:
 
 def _check_same_shape(op: str, input: Tensor, target: Tensor) -> None:
     if input.shape != target.shape:
-        warnings.warn(f"{op}: target shape {target.shape} differs from input shape "
-                      f"{input.shape}; they will be broadcast, which is rarely intended",
+        warnings.warn(f"{op}: target shape {tuple(target.shape)} differs from input shape "
+                      f"{tuple(input.shape)}; they will be broadcast, which is rarely intended",
                       stacklevel=3)
 
 
@@ -274,14 +274,14 @@ def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> 
     t, shape = target._data, input._data.shape
     expected, kind = shape[:1] + shape[2:], t.dtype.kind
     if kind == "f":
-        raise TypeError(f"{op}: a float target of shape {t.shape} is taken as class "
-                        f"probabilities and must have the input's shape {input.shape}; "
+        raise TypeError(f"{op}: a float target of shape {tuple(t.shape)} is taken as class "
+                        f"probabilities and must have the input's shape {tuple(input.shape)}; "
                         f"if it holds class indices, convert it with .long()")
     if kind not in "iu":
         raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype}")
     if t.shape != expected:
-        raise ValueError(f"{op}: class-index target of shape {t.shape} does not fit input "
-                         f"of shape {input.shape}; expected target shape {expected}")
+        raise ValueError(f"{op}: class-index target of shape {tuple(t.shape)} does not fit input "
+                         f"of shape {tuple(input.shape)}; expected target shape {expected}")
     if not t.size:
         return t, False
     n_classes = shape[1]
@@ -333,7 +333,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
     if weight is not None:
         w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
         if w.shape != (x.shape[1],):
-            raise ValueError(f"cross_entropy: weight of shape {w.shape} must have one "
+            raise ValueError(f"cross_entropy: weight of shape {tuple(w.shape)} must have one "
                              f"entry per class ({x.shape[1]},)")
     out = _fn.CrossEntropy.apply(x, t, weight=w, reduction=reduction,
                                  ignore_index=ignored, label_smoothing=label_smoothing)
@@ -368,6 +368,8 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("mse_loss", reduction)
     target = _as_tensor(target, input)
     _check_same_shape("mse_loss", input, target)
+    if input._data.dtype != target._data.dtype:     # torch's promotion: float32 vs an
+        input, target = _promote(input, target)     # integer target stays float32
     return _fn.MSE.apply(input, target, reduction=reduction)
 
 
@@ -401,8 +403,8 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Tensor | None = Non
     _check_reduction("binary_cross_entropy", reduction)
     target = _as_tensor(target, input)
     if target.shape != input.shape:
-        raise ValueError(f"binary_cross_entropy: target shape {target.shape} must equal "
-                         f"input shape {input.shape}")
+        raise ValueError(f"binary_cross_entropy: target shape {tuple(target.shape)} must equal "
+                         f"input shape {tuple(input.shape)}")
     if input._data.size and (input._data.min() < 0 or input._data.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of the input must be "
                          "probabilities in [0, 1] (did you mean "
@@ -421,8 +423,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     target = _as_tensor(target, input)
     if target.shape != input.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: target shape {target.shape} "
-                         f"must equal input shape {input.shape}")
+        raise ValueError(f"binary_cross_entropy_with_logits: target shape {tuple(target.shape)} "
+                         f"must equal input shape {tuple(input.shape)}")
     if pos_weight is None:
         loss = input.softplus() - input * target
     else:

@@ -41,7 +41,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def _fans(tensor: Tensor) -> tuple[int, int]:
     if tensor.ndim < 2:
         raise ValueError(f"fan in and fan out cannot be computed for a tensor with fewer "
-                         f"than 2 dimensions (shape {tensor.shape})")
+                         f"than 2 dimensions (shape {tuple(tensor.shape)})")
     receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
@@ -94,7 +94,7 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
     fan = fan_in if mode == "fan_in" else fan_out
     if fan == 0:
         raise ValueError(f"kaiming init: cannot initialise a tensor of shape "
-                         f"{tensor.shape} (zero {mode})")
+                         f"{tuple(tensor.shape)} (zero {mode})")
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 

@@ -167,7 +167,7 @@ class BatchNorm1d(Module):
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim in (2, 3) and input.shape[1] != self.num_features:
             raise ValueError(f"{self!r} expects {self.num_features} channels in "
-                             f"dimension 1, got input of shape {input.shape}")
+                             f"dimension 1, got input of shape {tuple(input.shape)}")
         momentum = self.momentum or 0.0
         if self.training and self.track_running_stats:
             self.num_batches_tracked._data[...] += 1

@@ -12,6 +12,9 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..device import check_cpu
+from ..device import device as _Device
+from ..dtypes import as_numpy
 from ..tensor import Tensor
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys"]
@@ -234,14 +237,28 @@ class Module:
             elif p.grad is not None:
                 p.grad = Tensor._make(np.zeros_like(p._data), False, None)
 
-    def to(self, dtype: Any) -> "Module":
-        """Cast floating-point parameters and buffers to ``dtype`` (in place)."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> "Module":
+        """Cast floating-point parameters and buffers to ``dtype`` (in place), as
+        ``to(te.float64)``; ``to("cpu")`` keeps them where they are (the only device)."""
+        for a in args:
+            if isinstance(a, (str, _Device)):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            check_cpu(device, "Module.to")
+        if dtype is None:
+            return self
+        dtype = as_numpy(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
             if t._data.dtype.kind == "f":
                 t._data = t._data.astype(dtype)
                 if t.grad is not None:
                     t.grad = Tensor._make(t.grad._data.astype(dtype), False, None)
+        return self
+
+    def cpu(self) -> "Module":
         return self
 
     def double(self) -> "Module":

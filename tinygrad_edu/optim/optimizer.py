@@ -166,8 +166,8 @@ class Optimizer:
             for key, value in s.items():
                 if isinstance(value, np.ndarray) and value.shape != p.shape:
                     raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter "
-                                     f"{idx} has shape {value.shape}, the parameter has "
-                                     f"shape {p.shape}")
+                                     f"{idx} has shape {tuple(value.shape)}, the parameter has "
+                                     f"shape {tuple(p.shape)}")
                 entry[key] = (value.astype(p.dtype) if isinstance(value, np.ndarray)
                               else copy.deepcopy(value))
             new_state[p] = entry

@@ -107,7 +107,7 @@ def _check_node(graph: Graph, node: Function, eps: float, atol: float,
     label = graph.op_labels[id(node)]
     rng = _random.rng()
     positions = [p for p, t in enumerate(node.inputs) if isinstance(t, Tensor)
-                 and node.needs_input_grad[p] and t.dtype.kind == "f"]
+                 and node.needs_input_grad[p] and t._data.dtype.kind == "f"]
     names = {p: graph.names[id(node.inputs[p])] for p in positions}
     try:
         ins = inputs64(node)
@@ -133,8 +133,8 @@ def _check_node(graph: Graph, node: Function, eps: float, atol: float,
             gi = to_shape(gi, t)
         except ValueError:
             results.append(NodeCheck(label, names[p], p, None, None, False,
-                                     f"backward returned shape {gi.shape} for an input of "
-                                     f"shape {t.shape}"))
+                                     f"backward returned shape {tuple(gi.shape)} for an input of "
+                                     f"shape {tuple(t.shape)}"))
             continue
         u = rng.standard_normal(t.shape)
         analytic = float(np.sum(gi._data * u))

@@ -175,22 +175,22 @@ def chain_rule(root: Tensor, wrt: Tensor, index: tuple | int | None = None,
     """Everything ``explain`` prints, as data (see ``ChainRule``)."""
     if root._data.size != 1:
         raise ValueError(f"explain: the root must be a scalar (a loss), but it has shape "
-                         f"{root.shape}; explain e.g. root.sum() or one element of it")
+                         f"{tuple(root.shape)}; explain e.g. root.sum() or one element of it")
     graph = collect(root)
     if id(wrt) not in graph.tensors:
-        raise ValueError(f"explain: wrt (shape {wrt.shape}) does not appear in the graph "
+        raise ValueError(f"explain: wrt (shape {tuple(wrt.shape)}) does not appear in the graph "
                          f"of the root")
     if not wrt.requires_grad:
         raise ValueError("explain: wrt does not require grad, so no gradient flows to it")
     if index is None:
         if wrt._data.size != 1:
-            raise ValueError(f"explain: wrt has shape {wrt.shape}; pass index=(i, j, ...) "
+            raise ValueError(f"explain: wrt has shape {tuple(wrt.shape)}; pass index=(i, j, ...) "
                              f"to pick the element whose chain rule to write out")
         index = (0,) * wrt.ndim
     index = (index,) if isinstance(index, (int, np.integer)) else tuple(index)
     if len(index) != wrt.ndim or not all(-n <= i < n for i, n in zip(index, wrt.shape)):
         raise IndexError(f"explain: index {index} does not pick one element of a tensor of "
-                         f"shape {wrt.shape}")
+                         f"shape {tuple(wrt.shape)}")
     names = graph.names
     root_name = names[id(root)]
     wrt_name = names[id(wrt)] + _idx(wrt, index)

@@ -1,0 +1,189 @@
+"""Running sums and products (``cumsum cumprod``), products (``prod``), ``amax``/``amin``
+over one or several dims, and vector norms."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
+from .reduce import _axis, _keepdim_shape
+
+
+def _exclusive_cumprod(a: np.ndarray, axis: int, reverse: bool = False) -> np.ndarray:
+    """Πᵢ<ₖ aᵢ at every k (Πᵢ>ₖ with ``reverse``), exact when some aᵢ = 0."""
+    if reverse:
+        return np.flip(_exclusive_cumprod(np.flip(a, axis), axis), axis)
+    shifted = np.concatenate([np.ones_like(np.take(a, [0], axis)) if a.shape[axis] else
+                              np.take(a, [], axis), np.take(a, range(a.shape[axis] - 1), axis)],
+                             axis)
+    return np.cumprod(shifted, axis)
+
+
+class Cumsum(Function):
+    """zₖ = Σᵢ≤ₖ aᵢ along ``dim``.  ∂L/∂aᵢ = Σₖ≥ᵢ ∂L/∂zₖ (a reversed running sum)."""
+    formula = "∂L/∂aᵢ = Σ_{k≥i} ∂L/∂zₖ"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray, dim: int = 0) -> np.ndarray:
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
+
+
+class Cumprod(Function):
+    """zₖ = Πᵢ≤ₖ aᵢ along ``dim``.  ∂L/∂aᵢ = Σₖ≥ᵢ ∂L/∂zₖ·Πⱼ≤ₖ,ⱼ≠ᵢ aⱼ (exact at zeros;
+    recorded for higher orders only where no aᵢ is 0, as Σₖ≥ᵢ ∂L/∂zₖ·zₖ / aᵢ)."""
+    formula = "∂L/∂aᵢ = Σ_{k≥i} ∂L/∂zₖ·Π_{j≤k, j≠i} aⱼ"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray, dim: int = 0) -> np.ndarray:
+        out = np.cumprod(a, axis=dim, dtype=a.dtype)
+        ctx.dim = dim
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        d = ctx.dim
+        if is_grad_enabled():                     # create_graph: Tensor ops
+            a, out = ctx.saved_tensors
+            if not np.all(a._data):
+                raise NotImplementedError("cumprod: higher-order gradients at inputs that "
+                                          "are 0 are not supported")
+            return (grad * out).flip(d).cumsum(d).flip(d) / a
+        a, _ = ctx.saved_arrays
+        g = grad._data
+        # S_i = g_i + a_{i+1}·S_{i+1} (from the end), then ∂L/∂a_i = Π_{j<i} a_j · S_i
+        s = np.empty_like(g)
+        n = a.shape[d]
+        take = [slice(None)] * a.ndim
+        acc = None
+        for i in range(n - 1, -1, -1):
+            take[d] = i
+            gi = g[tuple(take)]
+            if acc is None:
+                acc = gi.copy()
+            else:
+                take[d] = i + 1
+                acc = gi + a[tuple(take)] * acc
+                take[d] = i
+            s[tuple(take)] = acc
+        return _exclusive_cumprod(a, d) * s
+
+
+class Prod(Function):
+    """z = Πᵢ aᵢ (over ``dim`` or all).  ∂z/∂aᵢ = Πⱼ≠ᵢ aⱼ (exact at zeros; recorded for
+    higher orders only where no aᵢ is 0, as z / aᵢ)."""
+    formula = "∂z/∂aᵢ = Π_{j≠i} aⱼ"
+
+    @property
+    def torch_name(self) -> str:
+        return "ProdBackward0" if self._kwargs.get("dim") is None else "ProdBackward1"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+        ctx.dim, ctx.in_shape = dim, a.shape
+        ctx.save_for_backward(a)
+        return np.prod(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        kshape = _keepdim_shape(ctx.in_shape, ctx.dim)
+        if is_grad_enabled():
+            a, = ctx.saved_tensors
+            if not np.all(a._data):
+                raise NotImplementedError("prod: higher-order gradients at inputs that are "
+                                          "0 are not supported")
+            out = a.prod(ctx.dim, keepdim=True) if ctx.dim is not None else a.prod()
+            return grad.reshape(kshape) * out.reshape(kshape) / a
+        a, = ctx.saved_arrays
+        flat = a.reshape(-1) if ctx.dim is None else a
+        d = 0 if ctx.dim is None else ctx.dim
+        others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
+        return grad._data.reshape(kshape) * others.reshape(a.shape)
+
+
+class _Extreme(Function):
+    """Shared by Amax/Amin: the gradient is split evenly among the elements that reach
+    the extreme (as torch)."""
+    numpy = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, ctx, a: np.ndarray, dim: tuple | None = None,
+                keepdim: bool = False) -> np.ndarray:
+        axis = _axis(dim)
+        out = cls.numpy(a, axis=axis, keepdims=True)
+        hit = (a == out).astype(a.dtype)
+        ctx.save_for_backward(hit / hit.sum(axis=axis, keepdims=True))
+        ctx.kshape = out.shape
+        return out if keepdim else cls.numpy(a, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (share,), grad = ctx.unpack(grad)
+        return grad.reshape(ctx.kshape) * share
+
+
+class Amax(_Extreme):
+    """z = max of a over ``dim`` (several dims allowed).  ∂z/∂aᵢ = [aᵢ = z] / #ties."""
+    formula = "∂z/∂aᵢ = [aᵢ = max] / (number of ties)"
+
+
+class Amin(_Extreme):
+    """z = min of a over ``dim`` (several dims allowed).  ∂z/∂aᵢ = [aᵢ = z] / #ties."""
+    formula = "∂z/∂aᵢ = [aᵢ = min] / (number of ties)"
+    numpy = staticmethod(np.min)
+
+
+class Norm(Function):
+    """z = (Σ |aᵢ|ᵖ)^(1/p) (p = ∞: max |aᵢ|, p = 0: the count of nonzeros).
+    ∂z/∂aᵢ = sign(aᵢ)·|aᵢ|ᵖ⁻¹ / zᵖ⁻¹ (0 where z = 0, as torch)."""
+    formula = "∂z/∂aᵢ = sign(aᵢ)·|aᵢ|^(p−1) / z^(p−1)"
+    torch_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray, p: float = 2.0, dim: tuple | None = None,
+                keepdim: bool = False) -> np.ndarray:
+        axis, absa = _axis(dim), np.abs(a)
+        if p == float("inf"):
+            out = np.max(absa, axis=axis, keepdims=True) if a.size else np.zeros(())
+        elif p == float("-inf"):
+            out = np.min(absa, axis=axis, keepdims=True)
+        elif p == 0:
+            out = np.sum(a != 0, axis=axis, keepdims=True).astype(a.dtype)
+        else:
+            out = np.sum(absa ** p, axis=axis, keepdims=True) ** (1.0 / p)
+        out = np.asarray(out, a.dtype)
+        ctx.p, ctx.kshape = p, out.shape
+        if not keepdim:
+            out = out.reshape(np.sum(a, axis=axis).shape)
+        ctx.save_for_backward(a, out)      # the output itself: differentiable once more
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        a, out = ctx.saved_tensors
+        p, g = ctx.p, grad.reshape(ctx.kshape)
+        z = out.reshape(ctx.kshape)
+        if p == 0:
+            return g * 0 * a
+        zero = z._data == 0
+        safe = Tensor._make(np.where(zero, 1, z._data).astype(z._data.dtype), False, None) \
+            if zero.any() else z
+        if p in (float("inf"), float("-inf")):
+            hit = (a.abs()._data == z._data).astype(a._data.dtype)
+            share = hit / hit.sum(axis=tuple(i for i, s in enumerate(ctx.kshape) if s == 1),
+                                  keepdims=True)
+            return g * a.sign() * share
+        if p == 1:
+            return g * a.sign()
+        if p == 2:
+            return g * a / safe * (~zero).astype(a._data.dtype)
+        return g * a.sign() * a.abs() ** (p - 1) / safe ** (p - 1) * \
+            (~zero).astype(a._data.dtype)
+
+
+__all__ = ["Cumsum", "Cumprod", "Prod", "Amax", "Amin", "Norm"]

@@ -1,0 +1,259 @@
+"""More elementwise math, as PyTorch names it: logs and exponentials in other bases,
+reciprocals, rounding, remainders, ``lerp`` and ``nan_to_num``. Each backward is the
+upstream gradient times the local derivative (the engine undoes broadcasting)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import Where
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+class Log2(Function):
+    """z = log₂ a.  ∂z/∂a = 1/(a·ln 2)."""
+    formula = "∂z/∂a = 1/(a·ln 2)"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
+            return np.log2(a)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (a,), grad = ctx.unpack(grad)
+        return grad / (a * _LN2)
+
+
+class Log10(Function):
+    """z = log₁₀ a.  ∂z/∂a = 1/(a·ln 10)."""
+    formula = "∂z/∂a = 1/(a·ln 10)"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
+            return np.log10(a)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (a,), grad = ctx.unpack(grad)
+        return grad / (a * _LN10)
+
+
+class Log1p(Function):
+    """z = ln(1 + a), accurate for small a.  ∂z/∂a = 1/(1 + a)."""
+    formula = "∂z/∂a = 1/(1 + a)"
+    torch_name = "Log1PBackward0"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
+            return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (a,), grad = ctx.unpack(grad)
+        return grad / (a + 1)
+
+
+class Expm1(Function):
+    """z = eᵃ − 1, accurate for small a.  ∂z/∂a = eᵃ = z + 1."""
+    formula = "∂z/∂a = e^a = z + 1"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):        # inf when too large, as torch
+            out = np.expm1(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (out,), grad = ctx.unpack(grad)
+        return grad * (out + 1)
+
+
+class Exp2(Function):
+    """z = 2ᵃ.  ∂z/∂a = 2ᵃ·ln 2 = z·ln 2."""
+    formula = "∂z/∂a = 2^a·ln 2"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):        # inf when too large, as torch
+            out = np.exp2(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (out,), grad = ctx.unpack(grad)
+        return grad * (out * _LN2)
+
+
+class Reciprocal(Function):
+    """z = 1/a.  ∂z/∂a = −1/a² = −z²."""
+    formula = "∂z/∂a = −1/a² = −z²"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):          # 1/0 = inf, as torch
+            out = np.reciprocal(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (out,), grad = ctx.unpack(grad)
+        return -(grad * (out * out))
+
+
+class Rsqrt(Function):
+    """z = 1/√a.  ∂z/∂a = −½·a^(−3/2) = −z³/2."""
+    formula = "∂z/∂a = −½·a^(−3/2) = −z³/2"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):   # inf at 0, nan below
+            out = np.asarray(np.reciprocal(np.sqrt(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (out,), grad = ctx.unpack(grad)
+        return grad * (out * out * out * -0.5)
+
+
+class _Step(Function):
+    """A piecewise-constant function: its derivative is 0 wherever it exists (and
+    PyTorch uses 0 at the jumps too)."""
+    formula = "∂z/∂a = 0"
+    numpy = staticmethod(np.floor)
+
+    @classmethod
+    def forward(cls, ctx, a: np.ndarray) -> np.ndarray:
+        return cls.numpy(a)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return grad * 0
+
+
+class Floor(_Step):
+    """z = ⌊a⌋.  ∂z/∂a = 0."""
+
+
+class Ceil(_Step):
+    """z = ⌈a⌉.  ∂z/∂a = 0."""
+    numpy = staticmethod(np.ceil)
+
+
+class Trunc(_Step):
+    """z = a rounded towards 0.  ∂z/∂a = 0."""
+    numpy = staticmethod(np.trunc)
+
+
+class Sign(_Step):
+    """z = sign(a) ∈ {−1, 0, 1}.  ∂z/∂a = 0."""
+    numpy = staticmethod(np.sign)
+
+
+class Round(Function):
+    """z = a rounded to ``decimals`` places, halves to even (as torch).  ∂z/∂a = 0."""
+    formula = "∂z/∂a = 0"
+
+    @property
+    def torch_name(self) -> str:
+        return "RoundBackward1" if self._kwargs.get("decimals") else "RoundBackward0"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray, decimals: int = 0) -> np.ndarray:
+        return np.round(a, decimals)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return grad * 0
+
+
+class Frac(Function):
+    """z = a − trunc(a), the fractional part.  ∂z/∂a = 1."""
+    formula = "∂z/∂a = 1"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray) -> np.ndarray:
+        return a - np.trunc(a)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return grad
+
+
+class Remainder(Function):
+    """z = a − b·⌊a/b⌋ (the sign of b, Python's %).  ∂z/∂a = 1, ∂z/∂b = −⌊a/b⌋."""
+    formula = "∂z/∂a = 1,  ∂z/∂b = −⌊a/b⌋"
+    rounding = staticmethod(np.floor)
+    numpy = staticmethod(np.remainder)
+
+    @classmethod
+    def forward(cls, ctx, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.dtype.kind in "iub" and np.any(b == 0):
+            raise ZeroDivisionError(f"{cls.__name__.lower()}: integer division by zero")
+        with np.errstate(divide="ignore", invalid="ignore"):     # x % 0 = nan for floats
+            ctx.quotient = cls.rounding(a / b).astype(a.dtype, copy=False) \
+                if a.dtype.kind == "f" else None
+            return cls.numpy(a, b)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        need_b = ctx.needs_input_grad[1]
+        return grad, (grad * -ctx.quotient if need_b else None)
+
+
+class Fmod(Remainder):
+    """z = a − b·trunc(a/b) (the sign of a, C's fmod).  ∂z/∂a = 1, ∂z/∂b = −trunc(a/b)."""
+    formula = "∂z/∂a = 1,  ∂z/∂b = −trunc(a/b)"
+    rounding = staticmethod(np.trunc)
+    numpy = staticmethod(np.fmod)
+
+
+class Lerp(Function):
+    """z = a + w·(b − a).  ∂z/∂a = 1 − w, ∂z/∂b = w, ∂z/∂w = b − a."""
+    formula = "∂z/∂a = 1 − w,  ∂z/∂b = w,  ∂z/∂w = b − a"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b, w)
+        return a + w * (b - a)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        (a, b, w), grad = ctx.unpack(grad)
+        need_a, need_b, need_w = ctx.needs_input_grad
+        return ((grad * (1 - w) if need_a else None), (grad * w if need_b else None),
+                (grad * (b - a) if need_w else None))
+
+
+class NanToNum(Function):
+    """z = a with nan, +inf, −inf replaced by finite numbers.  ∂z/∂a = [a is finite]."""
+    formula = "∂z/∂a = [a is finite]"
+
+    @staticmethod
+    def forward(ctx, a: np.ndarray, nan: float = 0.0, posinf: float | None = None,
+                neginf: float | None = None) -> np.ndarray:
+        ctx.finite = np.isfinite(a)
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return Where.apply(ctx.finite, grad, np.zeros((), grad._data.dtype))
+
+
+__all__ = ["Log2", "Log10", "Log1p", "Expm1", "Exp2", "Reciprocal", "Rsqrt", "Floor", "Ceil",
+           "Trunc", "Sign", "Round", "Frac", "Remainder", "Fmod", "Lerp", "NanToNum"]
