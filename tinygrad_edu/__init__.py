@@ -63,6 +63,8 @@ for _name in ("exp log sqrt abs sin cos tanh sigmoid relu sum mean max min var s
               "logsumexp softmax log_softmax matmul reshape flatten transpose permute "
               "squeeze unsqueeze argmax argmin clamp maximum minimum").split():
     globals()[_name] = _method(_name)
+for _name in ("tril", "triu", "masked_fill", "split", "chunk"):     # what a GPT needs
+    globals()[_name] = _method(_name)
 del _name
 
 __version__ = "0.1.0"

@@ -4,3 +4,4 @@ from .matmul import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
+from .fused import *  # noqa: F401,F403

@@ -20,7 +20,8 @@ from ..tensor import Tensor, where
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
            "embedding", "one_hot", "pad", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss",
+           "layer_norm", "scaled_dot_product_attention"]
 
 
 # ------------------------------------------------------------------ activations
@@ -48,8 +49,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return input.gelu()
     if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
-        return input * 0.5 * (inner.tanh() + 1)
+        return _fn.GELUTanh.apply(input._float())
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -430,3 +430,79 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
+
+
+# ------------------------------------------------------------------ models of today
+def _normalized_shape(shape: int | tuple | list) -> tuple[int, ...]:
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+
+
+def layer_norm(input: Tensor, normalized_shape: int | tuple | list,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """y = (x − μ)/√(σ² + ε)·γ + β, μ and σ² (biased) over the last
+    len(normalized_shape) dimensions; one fused node."""
+    shape = _normalized_shape(normalized_shape)
+    if input._data.shape[input.ndim - len(shape):] != shape or len(shape) > input.ndim:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != shape:
+            raise RuntimeError(f"layer_norm: {name} has shape {t.shape}, expected the "
+                               f"normalized_shape {shape}")
+    return _fn.LayerNorm.apply(input._float(), weight, bias, ndim=len(shape), eps=eps)
+
+
+def _attention_bias(attn_mask: Any, is_causal: bool, dtype: np.dtype, q_len: int,
+                    k_len: int) -> Any:
+    """The additive mask of attention: a boolean mask (True = may attend) becomes 0/−∞,
+    a float mask is added as it is, ``is_causal`` lets position i see j ≤ i."""
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError("scaled_dot_product_attention: pass either attn_mask or "
+                             "is_causal=True, not both")
+        attn_mask = np.tri(q_len, k_len, dtype=bool)
+    if attn_mask is None:
+        return None
+    arr = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+    if arr.dtype == np.bool_:
+        return np.where(arr, dtype.type(0), dtype.type(-np.inf))
+    if arr.dtype.kind != "f":
+        raise TypeError(f"scaled_dot_product_attention: attn_mask must be bool or float, "
+                        f"got dtype {arr.dtype}")
+    if isinstance(attn_mask, Tensor):       # a float mask is differentiable, as in torch
+        return attn_mask.to(dtype)
+    return arr.astype(dtype, copy=False)
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Any = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(Q·Kᵀ·scale + mask)·V over the last two dimensions (scale defaults to
+    1/√E); a boolean mask says where a query may attend (True), a float mask is
+    added to the scores. One fused node, with dropout on the probabilities."""
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa=True is not "
+                                  "supported; repeat the key/value heads yourself")
+    if not 0 <= dropout_p <= 1:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], "
+                         f"got {dropout_p}")
+    q, k, v = query._data, key._data, value._data
+    if min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1] or \
+            k.shape[-2] != v.shape[-2]:
+        raise RuntimeError(f"scaled_dot_product_attention: query {query.shape}, key "
+                           f"{key.shape} and value {value.shape} do not fit: need (…, L, E), "
+                           f"(…, S, E) and (…, S, Ev)")
+    dtype = q.dtype
+    if scale is None:
+        scale = 1 / math.sqrt(q.shape[-1]) if q.shape[-1] else 1.0
+    bias = _attention_bias(attn_mask, is_causal, dtype, q.shape[-2], k.shape[-2])
+    keep = None
+    if dropout_p:
+        batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2])
+        drawn = _random.rng().random(batch + (q.shape[-2], k.shape[-2])) >= dropout_p
+        keep = (drawn * (0.0 if dropout_p == 1 else 1 / (1 - dropout_p))).astype(dtype)
+    return _fn.ScaledDotProductAttention.apply(query, key, value, bias, scale=float(scale),
+                                               keep=keep)
