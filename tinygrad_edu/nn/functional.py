@@ -21,7 +21,7 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
            "embedding", "one_hot", "pad", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss",
-           "layer_norm", "scaled_dot_product_attention"]
+           "layer_norm", "scaled_dot_product_attention", "rms_norm"]
 
 
 # ------------------------------------------------------------------ activations
@@ -433,8 +433,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,
 
 
 # ------------------------------------------------------------------ models of today
-def _normalized_shape(shape: int | tuple | list) -> tuple[int, ...]:
-    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+def _normalized_shape(shape: int | tuple | list, input: Tensor | None = None) -> tuple[int, ...]:
+    """``normalized_shape`` as a tuple, checked against the input's last dimensions."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if input is not None and (len(shape) > input.ndim or
+                              input._data.shape[input.ndim - len(shape):] != shape):
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    return shape
 
 
 def layer_norm(input: Tensor, normalized_shape: int | tuple | list,
@@ -442,11 +449,7 @@ def layer_norm(input: Tensor, normalized_shape: int | tuple | list,
                eps: float = 1e-5) -> Tensor:
     """y = (x − μ)/√(σ² + ε)·γ + β, μ and σ² (biased) over the last
     len(normalized_shape) dimensions; one fused node."""
-    shape = _normalized_shape(normalized_shape)
-    if input._data.shape[input.ndim - len(shape):] != shape or len(shape) > input.ndim:
-        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, shape))}], but got input of size"
-                           f"{list(input.shape)}")
+    shape = _normalized_shape(normalized_shape, input)
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.shape != shape:
             raise RuntimeError(f"layer_norm: {name} has shape {t.shape}, expected the "
@@ -506,3 +509,16 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         keep = (drawn * (0.0 if dropout_p == 1 else 1 / (1 - dropout_p))).astype(dtype)
     return _fn.ScaledDotProductAttention.apply(query, key, value, bias, scale=float(scale),
                                                keep=keep)
+
+
+def rms_norm(input: Tensor, normalized_shape: int | tuple | list,
+             weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """y = x/√(mean(x²) + ε)·γ over the last len(normalized_shape) dimensions
+    (``eps=None``: the dtype's machine epsilon)."""
+    shape = _normalized_shape(normalized_shape, input)
+    x = input._float()
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    axes = tuple(range(-len(shape), 0))
+    out = x / ((x * x).mean(axes, keepdim=True) + eps).sqrt()
+    return out if weight is None else out * weight
