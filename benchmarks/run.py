@@ -169,6 +169,44 @@ def conv() -> dict:
     return steps
 
 
+def _example(name: str, framework: str):
+    """An example's module, for tinygrad_edu or with its imports switched to PyTorch."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    "examples"))
+    from _common import import_example
+    return import_example(name, framework)
+
+
+def _gpt_step(module, model, x, y):
+    """The training step of examples/char_gpt.py (same code for both frameworks)."""
+    opt = model.configure_optimizers(0.1, 1e-3, (0.9, 0.99))
+
+    def step() -> float:
+        _, loss = model(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        module.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss.item()
+    return step
+
+
+def gpt() -> dict:
+    """examples/char_gpt.py's GPT: 2 layers, 4 heads, width 64, block 32, batch 32, AdamW."""
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 96, (32, 32)), rng.integers(0, 96, (32, 32))
+    ours = _example("char_gpt", "tinygrad_edu")
+    te.manual_seed(0)
+    model = ours.GPT(96, 32, n_layer=2, n_head=4, n_embd=64)
+    steps = {"tinygrad_edu": _gpt_step(ours, model, te.tensor(x), te.tensor(y))}
+    if torch is not None:
+        theirs = _example("char_gpt", "torch")
+        tm = theirs.GPT(96, 32, n_layer=2, n_head=4, n_embd=64)
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _gpt_step(theirs, tm, torch.tensor(x), torch.tensor(y))
+    return steps
+
+
 CHAIN_OPS = 100_000
 
 
@@ -193,7 +231,8 @@ def chain() -> dict:
 
 
 WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 25),
-             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 7)}
+             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 7),
+             "gpt": (gpt, 5, 15)}
 
 
 def measure(steps: dict, per_round: int, rounds: int) -> dict:
@@ -342,8 +381,11 @@ def main() -> None:
         fmt = lambda s: f"{s * scale:.3f} {unit}"  # noqa: E731
         ratio = lambda other: f"{paired_ratio(times['tinygrad_edu'], times[other]):.2f}×"  # noqa: E731
         has_torch = "torch" in times
-        print(f"| {name} | {fmt(med['tinygrad_edu'])} | {fmt(med['numpy'])} | "
-              f"{fmt(med['torch']) if has_torch else '—'} | {ratio('numpy')} | "
+        has_numpy = "numpy" in times        # (no hand-written NumPy GPT)
+        print(f"| {name} | {fmt(med['tinygrad_edu'])} | "
+              f"{fmt(med['numpy']) if has_numpy else '—'} | "
+              f"{fmt(med['torch']) if has_torch else '—'} | "
+              f"{ratio('numpy') if has_numpy else '—'} | "
               f"{ratio('torch') if has_torch else '—'} |", flush=True)
     if not only or "memory" in only:
         n = 300 if OPTS.quick else OPTS.memory_steps
