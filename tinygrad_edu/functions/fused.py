@@ -104,26 +104,42 @@ def _sum_leading(a, ndim: int):
 
 
 class GELUTanh(Function):
-    """z = ½a(1 + t), t = tanh(u), u = √(2/π)(a + 0.044715a³).
-    ∂z/∂a = ½(1 + t) + ½a(1 − t²)·√(2/π)(1 + 3·0.044715a²)."""
-    formula = "∂z/∂a = ½(1 + t) + ½a(1 − t²)·√(2/π)(1 + 0.134145a²),  t = tanh(u)"
+    """z = a·h with h = ½(1 + tanh u), u = √(2/π)(a + 0.044715a³).  Since
+    1 − tanh²u = 4h(1 − h):  ∂z/∂a = h + 2√(2/π)·a(1 + 3·0.044715a²)·h(1 − h)."""
+    formula = "∂z/∂a = h + 2√(2/π)·a(1 + 0.134145a²)·h(1 − h),  h = ½(1 + tanh u)"
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
-        t = np.tanh(_GELU_C * (a + _GELU_A * a * a * a))
-        ctx.save_for_backward(a, t)
-        return 0.5 * a * (1 + t)
+        # Speed: one buffer updated in place (a GPT's MLP applies this to big arrays)
+        h = np.multiply(a, a, out=np.empty_like(a))    # (an array even when 0-d)
+        h *= _GELU_A
+        h += 1
+        h *= a
+        h *= _GELU_C
+        np.tanh(h, out=h)
+        h += 1
+        h *= 0.5
+        ctx.save_for_backward(a, h)
+        return a * h
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor):
-        if is_grad_enabled():               # create_graph: t as a function of a
+        if is_grad_enabled():               # create_graph: h as a function of a
             a, = ctx.saved_tensors[:1]
-            t = ((a + a * a * a * _GELU_A) * _GELU_C).tanh()
-            g = grad
-        else:
-            (a, t), g = ctx.saved_arrays, grad._data
-        a2 = a * a
-        return g * ((t + 1) * 0.5 + a * (1 - t * t) * (0.5 * _GELU_C) * (a2 * (3 * _GELU_A) + 1))
+            h = (((a + a * a * a * _GELU_A) * _GELU_C).tanh() + 1) * 0.5
+            return grad * (h + a * (a * a * (3 * _GELU_A) + 1) * (2 * _GELU_C) * h * (1 - h))
+        (a, h), g = ctx.saved_arrays, grad._data
+        d = np.multiply(a, a, out=np.empty_like(a))    # Speed: the formula in two buffers
+        d *= 3 * _GELU_A
+        d += 1
+        d *= a
+        d *= 2 * _GELU_C
+        q = np.subtract(1, h, out=np.empty_like(h))
+        q *= h
+        d *= q
+        d += h
+        d *= g
+        return d
 
 
 def _masked_softmax(scores: np.ndarray) -> np.ndarray:
