@@ -492,3 +492,50 @@ def test_clip_grad_norm_nonfinite_and_value():
     p.grad = te.tensor([-3.0, 0.5])
     nn.utils.clip_grad_value_([p], 1.0)
     np.testing.assert_array_equal(p.grad.numpy(), [-1.0, 0.5])
+
+
+# ------------------------------------------------------------------ the char GPT example
+def test_char_gpt_model_equals_torch_run_on_the_same_code(rng):
+    """examples/char_gpt.py with only its import lines switched to torch: the same
+    loss and the same gradient of every parameter (float64, copied weights), and the
+    state dict (tied weights included) loads into torch and back."""
+    torch = pytest.importorskip("torch")
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    from _common import import_example
+    ours, theirs = import_example("char_gpt"), import_example("char_gpt", "torch")
+    model = ours.GPT(11, 8, n_layer=2, n_head=2, n_embd=8).double()
+    tmodel = theirs.GPT(11, 8, n_layer=2, n_head=2, n_embd=8).double()
+    assert list(model.state_dict()) == list(tmodel.state_dict())
+    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in tmodel.parameters())
+    with torch.no_grad():               # away from the init: LayerNorms and biases matter
+        for p in tmodel.parameters():
+            p.normal_(0, 0.3)
+    copy_from_torch(tmodel, model)
+    x, y = rng.integers(0, 11, (3, 8)), rng.integers(0, 11, (3, 8))
+    _, loss = model(te.tensor(x), te.tensor(y))
+    _, tloss = tmodel(torch.tensor(x), torch.tensor(y))
+    assert loss.item() == pytest.approx(tloss.item(), rel=1e-12)
+    loss.backward()
+    tloss.backward()
+    tgrads = dict(tmodel.named_parameters())
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), tgrads[name].grad.numpy(), atol=1e-12,
+                                   err_msg=name)
+    groups = model.configure_optimizers(0.1, 1e-3, (0.9, 0.99)).param_groups
+    assert [g["weight_decay"] for g in groups] == [0.1, 0.0]
+    assert all(p.dim() >= 2 for p in groups[0]["params"]) and all(p.dim() < 2 for p in groups[1]["params"])
+    copy_to_torch(model, tmodel)
+
+
+def test_char_gpt_learning_rate_schedule():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    from _common import import_example
+    get_lr = import_example("char_gpt").get_lr
+    lrs = [get_lr(it, 1.0, 10, 100, 0.1) for it in range(100)]
+    assert lrs[0] == pytest.approx(1 / 11) and lrs[:10] == sorted(lrs[:10])     # warm-up
+    assert lrs[10] == pytest.approx(1.0) and lrs[10:] == sorted(lrs[10:], reverse=True)
+    assert lrs[55] == pytest.approx(0.55, abs=0.01) and lrs[-1] > 0.1              # cosine
