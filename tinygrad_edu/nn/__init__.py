@@ -8,6 +8,7 @@ from .losses import *  # noqa: F401,F403
 from .module import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 from .summary import summary  # noqa: F401
 
 F = functional
