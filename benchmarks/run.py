@@ -207,6 +207,38 @@ def gpt() -> dict:
     return steps
 
 
+def _lstm_step(module, model, x, y):
+    """The training step of examples/char_rnn.py (same code for both frameworks)."""
+    opt = module.torch.optim.Adam(model.parameters(), lr=3e-3)
+
+    def step() -> float:
+        logits, _ = model(x)
+        loss = module.F.cross_entropy(logits.reshape(-1, 96), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        module.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss.item()
+    return step
+
+
+def lstm() -> dict:
+    """examples/char_rnn.py's model: Embedding(96, 32), LSTM(32, 128), Linear, sequence
+    32, batch 32, Adam."""
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 96, (32, 32)), rng.integers(0, 96, (32, 32))
+    ours = _example("char_rnn", "tinygrad_edu")
+    te.manual_seed(0)
+    model = ours.CharLSTM(96, hidden=128)
+    steps = {"tinygrad_edu": _lstm_step(ours, model, te.tensor(x), te.tensor(y))}
+    if torch is not None:
+        theirs = _example("char_rnn", "torch")
+        tm = theirs.CharLSTM(96, hidden=128)
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _lstm_step(theirs, tm, torch.tensor(x), torch.tensor(y))
+    return steps
+
+
 CHAIN_OPS = 100_000
 
 
@@ -232,7 +264,7 @@ def chain() -> dict:
 
 WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 25),
              "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 7),
-             "gpt": (gpt, 5, 15)}
+             "gpt": (gpt, 5, 15), "lstm": (lstm, 3, 15)}
 
 
 def measure(steps: dict, per_round: int, rounds: int) -> dict:

@@ -182,3 +182,15 @@ def test_char_gpt(tmp_path):
     assert (tmp_path / "char_gpt_loss.png").exists()
     sample = out.split("sample:\n", 1)[1]
     assert len(sample.strip("\n")) >= 40
+
+
+def test_char_rnn(tmp_path):
+    out = run_example("char_rnn", tmp_path)
+    vocab = int(re.search(r"vocabulary (\d+)", out).group(1))
+    first, last = map(float, re.search(r"loss: first steps ([\d.]+), last steps ([\d.]+)",
+                                       out).groups())
+    assert first == pytest.approx(np.log(vocab), rel=0.05)
+    assert last < first - 0.6
+    assert (tmp_path / "char_rnn_loss.png").exists()
+    assert "char_rnn_bptt.png" in out or "(no graph:" in out
+    assert len(out.split("sample:\n", 1)[1].strip("\n")) >= 40
