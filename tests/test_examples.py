@@ -178,7 +178,7 @@ def test_char_gpt(tmp_path):
     end, val = map(float, re.search(r"step 40: train loss ([\d.]+), val loss ([\d.]+) \(",
                                     out).groups())
     assert start == pytest.approx(np.log(vocab), rel=0.05)     # a fresh model guesses
-    assert end < start - 0.8 and val < start - 0.8                              # 40 quick steps learn a lot
+    assert end < start - 0.8 and val < start - 0.8         # 40 quick steps learn a lot
     assert (tmp_path / "char_gpt_loss.png").exists()
     sample = out.split("sample:\n", 1)[1]
     assert len(sample.strip("\n")) >= 40

@@ -539,3 +539,61 @@ def test_char_gpt_learning_rate_schedule():
     assert lrs[0] == pytest.approx(1 / 11) and lrs[:10] == sorted(lrs[:10])     # warm-up
     assert lrs[10] == pytest.approx(1.0) and lrs[10:] == sorted(lrs[10:], reverse=True)
     assert lrs[55] == pytest.approx(0.55, abs=0.01) and lrs[-1] > 0.1              # cosine
+
+
+# ------------------------------------------------------------------ BatchNorm2d, GroupNorm
+@pytest.mark.parametrize("kwargs", [dict(), dict(momentum=None), dict(affine=False),
+                                    dict(bias=False), dict(track_running_stats=False)])
+def test_batch_norm_2d_matches_torch_in_train_and_eval(rng, kwargs):
+    torch = pytest.importorskip("torch")
+    tb, b = torch.nn.BatchNorm2d(3, **kwargs).double(), nn.BatchNorm2d(3, **kwargs).double()
+    assert repr(b) == repr(tb) and list(b.state_dict()) == list(tb.state_dict())
+    for step in range(3):                  # running statistics (momentum=None: average)
+        x = rng.standard_normal((4, 3, 5, 2)) * 2 + 1
+        tx, ex = torch.tensor(x, requires_grad=True), te.tensor(x, requires_grad=True)
+        tout, out = tb(tx), b(ex)
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-12)
+        (tout ** 3).sum().backward()
+        (out ** 3).sum().backward()
+        np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+    for (name, p), tp in zip(b.named_parameters(), tb.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-10, err_msg=name)
+    for key, value in tb.state_dict().items():
+        np.testing.assert_allclose(b.state_dict()[key].numpy(), value.numpy(), atol=1e-12)
+    tb.eval()
+    b.eval()
+    np.testing.assert_allclose(b(ex).detach().numpy(), tb(tx).detach().numpy(), atol=1e-12)
+    copy_to_torch(b, tb)
+
+
+def test_batch_norm_dimension_errors_as_torch():
+    with pytest.raises(ValueError, match=r"expected 4D input \(got 3D input\)"):
+        nn.BatchNorm2d(3)(te.zeros(2, 3, 4))
+    with pytest.raises(ValueError, match=r"expected 2D or 3D input \(got 4D input\)"):
+        nn.BatchNorm1d(3)(te.zeros(2, 3, 4, 4))
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 5), (2, 4, 3, 3), (2, 4)])
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_group_norm_matches_torch(rng, shape, groups):
+    torch = pytest.importorskip("torch")
+    tg, g = torch.nn.GroupNorm(groups, 4).double(), nn.GroupNorm(groups, 4).double()
+    assert repr(g) == repr(tg)
+    with torch.no_grad():
+        tg.weight.normal_()
+        tg.bias.normal_()
+    copy_from_torch(tg, g)
+    x = rng.standard_normal(shape)
+    tx, ex = torch.tensor(x, requires_grad=True), te.tensor(x, requires_grad=True)
+    tout, out = tg(tx), g(ex)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-12)
+    (tout ** 3).sum().backward()
+    (out ** 3).sum().backward()
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+    for p, tp in zip(g.parameters(), tg.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-10)
+    if len(shape) == 3 and groups == 2:
+        w, b = t64(rng, 4), t64(rng, 4)
+        assert te.gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), [t64(rng, 2, 4, 3), w, b])
+    with pytest.raises(RuntimeError, match="divisible by num_groups"):
+        F.group_norm(ex, 3)

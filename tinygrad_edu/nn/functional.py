@@ -21,7 +21,7 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
            "embedding", "one_hot", "pad", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss",
-           "layer_norm", "scaled_dot_product_attention", "rms_norm"]
+           "layer_norm", "scaled_dot_product_attention", "rms_norm", "group_norm"]
 
 
 # ------------------------------------------------------------------ activations
@@ -161,8 +161,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     batch's (biased) statistics and the running ones move towards them:
     r ← (1 − momentum)·r + momentum·batch (the running variance uses the unbiased
     estimate); otherwise the running statistics are used."""
-    if input.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got "
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got "
                          f"shape {input.shape}")
     channels = input.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
@@ -170,7 +170,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if t is not None and t.shape != (channels,):
             raise ValueError(f"batch_norm: {name} has shape {t.shape} but the input of "
                              f"shape {input.shape} has {channels} channels")
-    dims = (0,) if input.ndim == 2 else (0, 2)
+    dims = (0,) + tuple(range(2, input.ndim))
     cshape = (1, channels) + (1,) * (input.ndim - 2)
     if training or running_mean is None:
         count = input.numel() // channels
@@ -522,3 +522,23 @@ def rms_norm(input: Tensor, normalized_shape: int | tuple | list,
     axes = tuple(range(-len(shape), 0))
     out = x / ((x * x).mean(axes, keepdim=True) + eps).sqrt()
     return out if weight is None else out * weight
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Channels (dimension 1) split into ``num_groups`` groups; each group of each
+    sample normalised over its channels and positions (the fused layer norm), then
+    y = x̂·γ[c] + β[c]."""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    n, c = input.shape[:2]
+    grouped = input._float().reshape(n, num_groups, -1)
+    out = _fn.LayerNorm.apply(grouped, None, None, ndim=1, eps=eps).reshape(input.shape)
+    cshape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(cshape)
+    if bias is not None:
+        out = out + bias.reshape(cshape)
+    return out
