@@ -146,3 +146,23 @@ def test_recurrent_errors():
         nn.RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(NotImplementedError, match="proj_size"):
         nn.LSTM(3, 4, proj_size=2)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (3,), (1, 2, 1)])
+def test_fused_lstm_step_equals_composed(rng, shape):
+    from tinygrad_edu.functions import LSTMPointwise
+    gates = te.tensor(rng.standard_normal(shape[:-1] + (4 * shape[-1],)), requires_grad=True)
+    c = te.tensor(rng.standard_normal(shape), requires_grad=True)
+
+    def composed(gates, c):
+        i, f, g, o = gates.chunk(4, -1)
+        c2 = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        return te.cat([o.sigmoid() * c2.tanh(), c2], -1)
+    fused = LSTMPointwise.apply(gates, c)
+    ref = composed(gates, c)
+    np.testing.assert_allclose(fused.detach().numpy(), ref.detach().numpy(), atol=1e-14)
+    g = te.tensor(rng.standard_normal(fused.shape))
+    for a, b in zip(te.grad(fused, (gates, c), g), te.grad(ref, (gates, c), g)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-13)
+    assert te.gradgradcheck(LSTMPointwise.apply, [gates, c])
+    assert LSTMPointwise.formula and fused.grad_fn.name() == "LSTMPointwise"

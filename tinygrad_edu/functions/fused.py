@@ -8,6 +8,8 @@ composed version would record a dozen small nodes.
   row that is masked everywhere gives zeros, as torch's attention does.
 * ``ScaledDotProductAttention``: softmax(Q·Kᵀ·scale + mask)·V (with dropout on the
   probabilities) as one node; its backward is four batched products.
+* ``LSTMPointwise``: an LSTM step after its two matrix products — four gates, the
+  new cell and hidden state — as one node instead of thirteen.
 
 Each backward runs on plain arrays when it is not itself recorded; under
 ``create_graph=True`` it rebuilds what it needs from the inputs with Tensor ops, so
@@ -21,6 +23,8 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from .elementwise import _sigmoid
+from .shape import Cat
 
 _GELU_C, _GELU_A = math.sqrt(2 / math.pi), 0.044715
 
@@ -225,4 +229,54 @@ class ScaledDotProductAttention(Function):
         return gq, gk, gv, (gs if need_m else None)
 
 
-__all__ = ["LayerNorm", "GELUTanh", "MaskedSoftmax", "ScaledDotProductAttention"]
+def _lstm_gates(gates, c):
+    """σ(i), σ(f), tanh(g), σ(o), c' = σ(f)·c + σ(i)·tanh(g) and tanh(c'), on arrays
+    or (for a recorded backward) on Tensors."""
+    i, f, g, o = (gates.chunk(4, -1) if isinstance(gates, Tensor) else
+                  np.split(gates, 4, axis=-1))
+    if isinstance(gates, Tensor):
+        si, sf, tg, so = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+        c_new = sf * c + si * tg
+        return si, sf, tg, so, c_new, c_new.tanh()
+    si, sf, tg, so = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
+    c_new = sf * c
+    c_new += si * tg
+    return si, sf, tg, so, c_new, np.tanh(c_new)
+
+
+class LSTMPointwise(Function):
+    """[h', c'] from the pre-activations (i, f, g, o) = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh
+    and the cell c:  c' = σ(f)·c + σ(i)·tanh(g),  h' = σ(o)·tanh(c').  With
+    ∂c = ∂L/∂c' + ∂L/∂h'·σ(o)·(1 − tanh²c'):  ∂o = ∂L/∂h'·tanh c'·σ'(o),
+    ∂i = ∂c·tanh g·σ'(i),  ∂f = ∂c·c·σ'(f),  ∂g = ∂c·σ(i)·(1 − tanh²g),  ∂L/∂c = ∂c·σ(f)."""
+    formula = ("∂c = ∂c' + ∂h'·σ(o)(1 − tanh²c'),  ∂i = ∂c·tanh g·σ'(i),  ∂f = ∂c·c·σ'(f),  "
+               "∂g = ∂c·σ(i)(1 − tanh²g),  ∂o = ∂h'·tanh c'·σ'(o),  ∂L/∂c = ∂c·σ(f)")
+
+    @staticmethod
+    def forward(ctx: Function, gates: np.ndarray, c: np.ndarray) -> np.ndarray:
+        si, sf, tg, so, c_new, tc = _lstm_gates(gates, c)
+        ctx.save_for_backward(gates, c, si, sf, tg, so, tc)
+        return np.concatenate([so * tc, c_new], axis=-1)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        if is_grad_enabled():               # create_graph: the gates as functions of inputs
+            gates, c = ctx.saved_tensors[:2]
+            si, sf, tg, so, _, tc = _lstm_gates(gates, c)
+            gh, gc = grad.chunk(2, -1)
+        else:
+            gates, c, si, sf, tg, so, tc = ctx.saved_arrays
+            gh, gc = np.split(grad._data, 2, axis=-1)
+        dc = gc + gh * so * (1 - tc * tc)
+        di = dc * tg * si * (1 - si)
+        df = dc * c * sf * (1 - sf)
+        dg = dc * si * (1 - tg * tg)
+        do = gh * tc * so * (1 - so)
+        parts = [di, df, dg, do]
+        dgates = (Cat.apply(*parts, dim=-1) if isinstance(di, Tensor) else
+                  np.concatenate(parts, axis=-1))
+        return dgates, dc * sf
+
+
+__all__ = ["LayerNorm", "GELUTanh", "MaskedSoftmax", "ScaledDotProductAttention",
+           "LSTMPointwise"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..functions import Cat, Stack
+from ..functions import Cat, LSTMPointwise, Stack
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -29,10 +29,10 @@ def _step(mode: str, xw: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
           b_hh: Tensor | None) -> tuple[Tensor, Tensor | None]:
     """One time step given xw = x·W_ihᵀ + b_ih: the new hidden (and cell) state."""
     hw = F.linear(h, w_hh, b_hh)
-    if mode == "LSTM":
-        i, f, g, o = (xw + hw).chunk(4, -1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        return o.sigmoid() * c.tanh(), c
+    if mode == "LSTM":                          # gates and states: one fused node
+        hc = LSTMPointwise.apply(xw + hw, c)
+        size = c.shape[-1]
+        return hc[..., :size], hc[..., size:]
     if mode == "GRU":
         xr, xz, xn = xw.chunk(3, -1)
         hr, hz, hn = hw.chunk(3, -1)
