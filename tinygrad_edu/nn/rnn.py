@@ -43,6 +43,17 @@ def _step(mode: str, xw: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
     return (pre.tanh() if mode == "RNN_TANH" else pre.relu()), None
 
 
+def _unbind(x: Tensor) -> list[Tensor]:
+    """x[0], x[1], … (one Tensor per time step), taken by halving x recursively.
+    Speed: each slice's gradient comes back as a zero array of its source's shape
+    that the engine adds up; slicing L steps straight from x would cost L full-size
+    arrays (quadratic in L), halving costs log₂L levels of them."""
+    if x.shape[0] == 1:
+        return [x[0]]
+    mid = x.shape[0] // 2
+    return _unbind(x[:mid]) + _unbind(x[mid:])
+
+
 def _reset(module: Module, hidden_size: int) -> None:
     """torch's init of every recurrent weight and bias: U(−1/√H, 1/√H)."""
     bound = 1 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
@@ -192,7 +203,7 @@ class _RNNBase(Module):
             outs = []
             for d, suffix in enumerate(("", "_reverse")[:dirs]):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
-                xw = F.linear(x, w_ih, b_ih)          # every time step in one product
+                xw = _unbind(F.linear(x, w_ih, b_ih))   # every time step in one product
                 k = layer * dirs + d
                 h = states[0][k]
                 c = states[1][k] if self.mode == "LSTM" else None
