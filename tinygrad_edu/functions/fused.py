@@ -23,7 +23,6 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import _sigmoid
 from .shape import Cat
 
 _GELU_C, _GELU_A = math.sqrt(2 / math.pi), 0.044715
@@ -232,13 +231,20 @@ class ScaledDotProductAttention(Function):
 def _lstm_gates(gates, c):
     """σ(i), σ(f), tanh(g), σ(o), c' = σ(f)·c + σ(i)·tanh(g) and tanh(c'), on arrays
     or (for a recorded backward) on Tensors."""
-    i, f, g, o = (gates.chunk(4, -1) if isinstance(gates, Tensor) else
-                  np.split(gates, 4, axis=-1))
     if isinstance(gates, Tensor):
+        i, f, g, o = gates.chunk(4, -1)
         si, sf, tg, so = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
         c_new = sf * c + si * tg
         return si, sf, tg, so, c_new, c_new.tanh()
-    si, sf, tg, so = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
+    # Speed: all four gates in one buffer, σ(x) = ½·tanh(x/2) + ½ (exact, never
+    # overflows), then tanh over the g block: a handful of passes instead of ~15 ops
+    size = gates.shape[-1] // 4
+    act = gates * 0.5
+    np.tanh(act, out=act)
+    act *= 0.5
+    act += 0.5
+    act[..., 2 * size:3 * size] = np.tanh(gates[..., 2 * size:3 * size])
+    si, sf, tg, so = (act[..., k * size:(k + 1) * size] for k in range(4))
     c_new = sf * c
     c_new += si * tg
     return si, sf, tg, so, c_new, np.tanh(c_new)
@@ -268,12 +274,9 @@ class LSTMPointwise(Function):
             gates, c, si, sf, tg, so, tc = ctx.saved_arrays
             gh, gc = np.split(grad._data, 2, axis=-1)
         dc = gc + gh * so * (1 - tc * tc)
-        di = dc * tg * si * (1 - si)
-        df = dc * c * sf * (1 - sf)
-        dg = dc * si * (1 - tg * tg)
-        do = gh * tc * so * (1 - so)
-        parts = [di, df, dg, do]
-        dgates = (Cat.apply(*parts, dim=-1) if isinstance(di, Tensor) else
+        parts = [dc * tg * si * (1 - si), dc * c * sf * (1 - sf), dc * si * (1 - tg * tg),
+                 gh * tc * so * (1 - so)]
+        dgates = (Cat.apply(*parts, dim=-1) if isinstance(dc, Tensor) else
                   np.concatenate(parts, axis=-1))
         return dgates, dc * sf
 
