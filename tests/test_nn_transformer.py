@@ -597,3 +597,64 @@ def test_group_norm_matches_torch(rng, shape, groups):
         assert te.gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), [t64(rng, 2, 4, 3), w, b])
     with pytest.raises(RuntimeError, match="divisible by num_groups"):
         F.group_norm(ex, 3)
+
+
+# ------------------------------------------------------------------ TransformerEncoderLayer
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_transformer_encoder_layer_matches_torch(rng, norm_first, activation, batch_first):
+    torch = pytest.importorskip("torch")
+    kwargs = dict(dim_feedforward=16, dropout=0.0, activation=activation,
+                  norm_first=norm_first, batch_first=batch_first)
+    tl = torch.nn.TransformerEncoderLayer(8, 2, **kwargs).double()
+    layer = nn.TransformerEncoderLayer(8, 2, **kwargs).double()
+    assert list(layer.state_dict()) == list(tl.state_dict())
+    with torch.no_grad():
+        for p in tl.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    copy_from_torch(tl, layer)
+    x = rng.standard_normal((2, 5, 8) if batch_first else (5, 2, 8))
+    mask = np.triu(np.ones((5, 5), bool), 1)
+    padding = np.zeros((2, 5), bool)
+    padding[0, -1] = True
+    tx, ex = torch.tensor(x, requires_grad=True), te.tensor(x, requires_grad=True)
+    tout = tl(tx, src_mask=torch.tensor(mask), src_key_padding_mask=torch.tensor(padding))
+    out = layer(ex, src_mask=mask, src_key_padding_mask=padding)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-12)
+    g = rng.standard_normal(out.shape)
+    tout.backward(torch.tensor(g))
+    out.backward(te.tensor(g))
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+    tgrads = dict(tl.named_parameters())
+    for name, p in layer.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), tgrads[name].grad.numpy(), atol=1e-11,
+                                   err_msg=name)
+    copy_to_torch(layer, tl)
+
+
+def test_transformer_encoder_copies_the_layer_and_matches_torch(rng):
+    torch = pytest.importorskip("torch")
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True).double()
+    enc = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8).double())
+    assert enc.layers[0].linear1.weight is not enc.layers[1].linear1.weight
+    tlayer = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True).double()
+    tenc = torch.nn.TransformerEncoder(tlayer, 2, norm=torch.nn.LayerNorm(8).double(),
+                                       enable_nested_tensor=False)
+    assert list(enc.state_dict()) == list(tenc.state_dict())
+    copy_from_torch(tenc, enc)
+    x = rng.standard_normal((2, 4, 8))
+    np.testing.assert_allclose(enc(te.tensor(x)).detach().numpy(),
+                               tenc(torch.tensor(x)).detach().numpy(), atol=1e-12)
+
+
+def test_transformer_encoder_layer_dropout_train_eval_and_errors(rng):
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.5).double()
+    x = t64(rng, 3, 2, 8, grad=False)
+    layer.eval()
+    first = layer(x).detach().numpy()
+    np.testing.assert_array_equal(layer(x).detach().numpy(), first)
+    layer.train()
+    assert not np.allclose(layer(x).detach().numpy(), first)
+    with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
+        nn.TransformerEncoderLayer(8, 2, activation="tanh")

@@ -1,8 +1,10 @@
 """``MultiheadAttention`` as torch.nn's: the same parameters (``in_proj_weight`` holds
 W_q, W_k, W_v stacked, ``out_proj`` is a Linear), init, masks and outputs, so a
-torch state_dict loads as it is."""
+torch state_dict loads as it is; ``TransformerEncoderLayer`` and
+``TransformerEncoder`` built from it, with torch's submodule names."""
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -12,10 +14,12 @@ from .. import functions as _fn
 from ..tensor import Tensor
 from . import functional as F
 from . import init
-from .layers import Linear
+from .containers import ModuleList
+from .layers import Dropout, Linear
 from .module import Module, Parameter
+from .normalization import LayerNorm
 
-__all__ = ["MultiheadAttention"]
+__all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
 
 
 def _additive(mask: Any, dtype: np.dtype, what: str) -> Any:
@@ -134,3 +138,65 @@ class MultiheadAttention(Module):
             pad = pad.reshape(n, 1, 1, src)
             bias = pad if bias is None else bias + pad
         return bias
+
+
+class TransformerEncoderLayer(Module):
+    """Self-attention and a position-wise MLP, each with a residual connection and a
+    LayerNorm: x = norm1(x + SA(x)); x = norm2(x + FF(x)), or with ``norm_first``
+    x = x + SA(norm1(x)); x = x + FF(norm2(x)).  FF(x) = W₂·act(W₁x + b₁) + b₂."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: Any = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False,
+                 bias: bool = True) -> None:
+        super().__init__()
+        if isinstance(activation, str):
+            if activation not in ("relu", "gelu"):
+                raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+            activation = F.relu if activation == "relu" else F.gelu
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                            batch_first=batch_first)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
+        self.activation = activation
+
+    def forward(self, src: Tensor, src_mask: Any = None, src_key_padding_mask: Any = None,
+                is_causal: bool = False) -> Tensor:
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._ff_block(self.norm2(x))
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._ff_block(x))
+
+    def _sa_block(self, x: Tensor, mask: Any, padding: Any, is_causal: bool) -> Tensor:
+        out = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding,
+                             need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(out)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoder(Module):
+    """``num_layers`` copies of ``encoder_layer`` (each with its own parameters) applied
+    in turn, then the optional final ``norm``."""
+
+    def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int,
+                 norm: Module | None = None) -> None:
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.num_layers, self.norm = num_layers, norm
+
+    def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
+                is_causal: bool | None = None) -> Tensor:
+        x = src
+        for layer in self.layers:
+            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
+                      is_causal=bool(is_causal))
+        return x if self.norm is None else self.norm(x)
