@@ -239,6 +239,55 @@ def lstm() -> dict:
     return steps
 
 
+def _wavenet_model(nn_mod, vocab: int = 27, n_embd: int = 24, hidden: int = 128):
+    """makemore's hierarchical MLP ("WaveNet"), the same code for either framework's nn:
+    pairs of neighbouring positions fused level by level (context 8 → 4 → 2 → 1)."""
+    class FlattenConsecutive(nn_mod.Module):
+        def __init__(self, n: int) -> None:
+            super().__init__()
+            self.n = n
+
+        def forward(self, x):
+            b, t, c = x.shape
+            x = x.reshape(b, t // self.n, c * self.n)
+            return x.squeeze(1) if x.shape[1] == 1 else x
+
+    class BatchNormLast(nn_mod.Module):       # nn.BatchNorm1d wants channels in dim 1
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.bn = nn_mod.BatchNorm1d(c)
+
+        def forward(self, x):
+            return self.bn(x) if x.ndim == 2 else self.bn(x.transpose(1, 2)).transpose(1, 2)
+
+    layers = [nn_mod.Embedding(vocab, n_embd)]
+    width = n_embd
+    for _ in range(3):
+        layers += [FlattenConsecutive(2), nn_mod.Linear(width * 2, hidden, bias=False),
+                   BatchNormLast(hidden), nn_mod.Tanh()]
+        width = hidden
+    return nn_mod.Sequential(*layers, nn_mod.Linear(hidden, vocab))
+
+
+def wavenet() -> dict:
+    """makemore's WaveNet MLP: embedding 24, hidden 128, context 8, batch 32,
+    BatchNorm1d, cross-entropy, SGD."""
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 27, (32, 8)), rng.integers(0, 27, 32)
+    te.manual_seed(0)
+    model = _wavenet_model(nn)
+    steps = {"tinygrad_edu": _training_step(model, nn.CrossEntropyLoss(),
+                                            optim.SGD(model.parameters(), lr=0.1),
+                                            te.tensor(x), te.tensor(y))}
+    if torch is not None:
+        tm = _wavenet_model(torch.nn)
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _training_step(tm, torch.nn.CrossEntropyLoss(),
+                                        torch.optim.SGD(tm.parameters(), lr=0.1),
+                                        torch.tensor(x), torch.tensor(y))
+    return steps
+
+
 CHAIN_OPS = 100_000
 
 
@@ -264,7 +313,7 @@ def chain() -> dict:
 
 WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 25),
              "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 7),
-             "gpt": (gpt, 5, 15), "lstm": (lstm, 3, 15)}
+             "gpt": (gpt, 5, 15), "lstm": (lstm, 3, 15), "wavenet": (wavenet, 20, 15)}
 
 
 def measure(steps: dict, per_round: int, rounds: int) -> dict:
