@@ -57,21 +57,22 @@ def _standardize(x: Tensor, axes: tuple, eps: float) -> tuple[Tensor, Tensor]:
 
 class LayerNorm(Function):
     """y = x̂·γ + β with x̂ = (x − μ)/√(σ² + ε), μ and σ² (biased) over the last
-    ``ndim`` dimensions.  With ĝ = ∂L/∂y·γ:
+    ``ndim`` dimensions (or over ``axes``: batch norm in training normalises over
+    the batch and positions, γ and β of shape (1, C, 1, …)).  With ĝ = ∂L/∂y·γ:
     ∂L/∂x = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))/√(σ² + ε),  ∂L/∂γ = Σ ∂L/∂y·x̂,  ∂L/∂β = Σ ∂L/∂y."""
     formula = "∂L/∂x = (ĝ − mean ĝ − x̂·mean(ĝx̂))/σ,  ∂L/∂γ = Σ ∂L/∂y·x̂,  ∂L/∂β = Σ ∂L/∂y"
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, weight: np.ndarray | None = None,
-                bias: np.ndarray | None = None, ndim: int = 1,
-                eps: float = 1e-5) -> np.ndarray:
-        axes = _last_axes(ndim)
+                bias: np.ndarray | None = None, ndim: int = 1, eps: float = 1e-5,
+                axes: tuple | None = None) -> np.ndarray:
+        axes = _last_axes(ndim) if axes is None else axes
         centred = x - x.mean(axes, keepdims=True)
         var = np.square(centred).mean(axes, keepdims=True)
         rstd = 1 / np.sqrt(var + x.dtype.type(eps))
         xhat = centred
         xhat *= rstd                        # centred is fresh: normalise in place
-        ctx.ndim, ctx.eps = ndim, eps
+        ctx.axes, ctx.eps = axes, eps
         ctx.save_for_backward(x, weight, xhat, rstd)
         out = xhat if weight is None else xhat * weight
         if bias is not None:
@@ -80,7 +81,7 @@ class LayerNorm(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
-        axes = _last_axes(ctx.ndim)
+        axes = ctx.axes
         needs = ctx.needs_input_grad + (False, False)
         if is_grad_enabled():               # create_graph: x̂ and r as functions of x
             x, weight = ctx.saved_tensors[:2]
@@ -94,16 +95,20 @@ class LayerNorm(Function):
             gh = g if weight is None else g * weight
             gx = (gh - _mean_keep(gh, axes) - xhat * _mean_keep(gh * xhat, axes)) * rstd
         if needs[1]:
-            gw = _sum_leading(g * xhat, ctx.ndim)
+            gw = _sum_to(g * xhat, weight.shape)
         if needs[2]:
-            gb = _sum_leading(g, ctx.ndim)
+            gb = _sum_to(g, ctx.inputs[2].shape)
         return gx, gw, gb
 
 
-def _sum_leading(a, ndim: int):
-    """Σ over every dimension but the last ``ndim`` (a parameter's gradient)."""
-    lead = tuple(range(a.ndim - ndim))
-    return a.sum(lead) if lead else a
+def _sum_to(a, shape: tuple):
+    """``a`` summed down to a parameter's ``shape`` (its leading dimensions dropped,
+    its size-1 dimensions kept)."""
+    lead = a.ndim - len(shape)
+    if lead:
+        a = a.sum(tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
+    return _sum_keep(a, ones) if ones else a
 
 
 class GELUTanh(Function):

@@ -14,7 +14,6 @@ import numpy as np
 
 from .. import functions as _fn
 from .. import random as _random
-from ..autograd import no_grad
 from ..tensor import Tensor, where
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
@@ -177,16 +176,17 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if training and count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {input.shape}")
-        mean = input.mean(dims, keepdim=True)
-        centred = input - mean
-        var = (centred * centred).mean(dims, keepdim=True)
         if training and running_mean is not None:
-            with no_grad():
-                # in place, as torch: a state dict taken earlier sees the update
-                running_mean._data[...] = ((1 - momentum) * running_mean._data +
-                                          momentum * mean._data.reshape(-1))
-                unbiased = var._data.reshape(-1) * (count / (count - 1))
-                running_var._data[...] = (1 - momentum) * running_var._data + momentum * unbiased
+            x = input._data
+            mean = x.mean(dims)
+            unbiased = x.var(dims, ddof=1)
+            # in place, as torch: a state dict taken earlier sees the update
+            running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * mean
+            running_var._data[...] = (1 - momentum) * running_var._data + momentum * unbiased
+        # batch statistics: one fused node (the layer-norm kernel over the batch axes)
+        return _fn.LayerNorm.apply(input._float(), None if weight is None else
+                                   weight.reshape(cshape), None if bias is None else
+                                   bias.reshape(cshape), eps=eps, axes=dims)
     else:
         centred = input - running_mean._data.reshape(cshape).astype(input.dtype)
         var = Tensor._make(running_var._data.reshape(cshape).astype(input.dtype), False, None)
