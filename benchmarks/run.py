@@ -288,6 +288,35 @@ def wavenet() -> dict:
     return steps
 
 
+def _lenet(nn_mod):
+    """LeNet-5 on 1×28×28 (max-pooling and ReLU, the modern variant), the same code for
+    either framework's nn."""
+    return nn_mod.Sequential(
+        nn_mod.Conv2d(1, 6, 5, padding=2), nn_mod.ReLU(), nn_mod.MaxPool2d(2),
+        nn_mod.Conv2d(6, 16, 5), nn_mod.ReLU(), nn_mod.MaxPool2d(2), nn_mod.Flatten(),
+        nn_mod.Linear(16 * 5 * 5, 120), nn_mod.ReLU(), nn_mod.Linear(120, 84), nn_mod.ReLU(),
+        nn_mod.Linear(84, 10))
+
+
+def cnn() -> dict:
+    """LeNet-5 on 1×28×28, batch 64, cross-entropy, SGD momentum 0.9."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
+    labels = rng.integers(0, 10, 64)
+    te.manual_seed(0)
+    model = _lenet(nn)
+    steps = {"tinygrad_edu": _training_step(model, nn.CrossEntropyLoss(),
+                                            optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
+                                            te.tensor(x), te.tensor(labels))}
+    if torch is not None:
+        tm = _lenet(torch.nn)
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _training_step(tm, torch.nn.CrossEntropyLoss(),
+                                        torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9),
+                                        torch.tensor(x), torch.tensor(labels))
+    return steps
+
+
 CHAIN_OPS = 100_000
 
 
@@ -313,7 +342,8 @@ def chain() -> dict:
 
 WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 25),
              "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 7),
-             "gpt": (gpt, 5, 15), "lstm": (lstm, 3, 15), "wavenet": (wavenet, 20, 15)}
+             "gpt": (gpt, 5, 15), "lstm": (lstm, 3, 15), "wavenet": (wavenet, 20, 15),
+             "cnn": (cnn, 5, 15)}
 
 
 def measure(steps: dict, per_round: int, rounds: int) -> dict:
