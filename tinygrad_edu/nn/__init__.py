@@ -9,6 +9,7 @@ from .module import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
 from .summary import summary  # noqa: F401
 
 F = functional

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import functions as _fn
+from ..functions.nn import conv_output_size
 from .. import random as _random
 from ..tensor import Tensor, where
 
@@ -20,7 +21,8 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
            "embedding", "one_hot", "pad", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss",
-           "layer_norm", "scaled_dot_product_attention", "rms_norm", "group_norm"]
+           "layer_norm", "scaled_dot_product_attention", "rms_norm", "group_norm",
+           "avg_pool2d", "adaptive_avg_pool2d"]
 
 
 # ------------------------------------------------------------------ activations
@@ -542,3 +544,48 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if bias is not None:
         out = out + bias.reshape(cshape)
     return out
+
+
+def avg_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """The mean over each kernel_size window (zero padding included in the mean):
+    the windows as columns (Im2Col), then a mean over each column."""
+    if ceil_mode or not count_include_pad or divisor_override is not None:
+        raise NotImplementedError("avg_pool2d: ceil_mode=True, count_include_pad=False and "
+                                  "divisor_override are not supported")
+    kernel = _pair(kernel_size, "avg_pool2d: kernel_size")
+    stride = kernel if stride is None else _pair(stride, "avg_pool2d: stride")
+    padding = _pair(padding, "avg_pool2d: padding")
+    if any(p < 0 or 2 * p > k for p, k in zip(padding, kernel)):
+        raise RuntimeError(f"avg_pool2d: pad should be at most half of effective kernel "
+                           f"size, but got pad={padding} and kernel_size={kernel}")
+    x, unbatched = _as_batched_image("avg_pool2d", input)
+    n, c, h, w = x.shape
+    ho, wo = (conv_output_size(s, k, st, p)
+              for s, k, st, p in zip((h, w), kernel, stride, padding))
+    if min(ho, wo) < 1:
+        raise RuntimeError(f"avg_pool2d: output size is too small ({ho}×{wo}) for input "
+                           f"of shape {input.shape} and kernel_size={kernel}")
+    cols = _fn.Im2Col.apply(x._float(), kernel=kernel, stride=stride, padding=padding)
+    out = cols.reshape(n, c, kernel[0] * kernel[1], ho * wo).mean(2).reshape(n, c, ho, wo)
+    return out.squeeze(0) if unbatched else out
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
+    """Mean pooling to ``output_size`` (None keeps that dimension): cell (i, j) averages
+    rows ⌊iH/h⌋ … ⌈(i+1)H/h⌉ − 1 and columns likewise, as torch."""
+    x, unbatched = _as_batched_image("adaptive_avg_pool2d", input)
+    size = (output_size, output_size) if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    (h, w), x = x.shape[2:], x._float()
+    oh, ow = (s if o is None else int(o) for o, s in zip(size, (h, w)))
+    if h % oh == 0 and w % ow == 0:     # equal windows: one reshape and a mean
+        out = x.reshape(x.shape[0], x.shape[1], oh, h // oh, ow, w // ow).mean((3, 5))
+    else:
+        rows = [(i * h // oh, -(-(i + 1) * h // oh)) for i in range(oh)]
+        cols = [(j * w // ow, -(-(j + 1) * w // ow)) for j in range(ow)]
+        out = _fn.Stack.apply(*[_fn.Stack.apply(*[x[:, :, r0:r1, c0:c1].mean((2, 3))
+                                          for c0, c1 in cols], dim=-1)
+                            for r0, r1 in rows], dim=-2)
+    return out.squeeze(0) if unbatched else out
