@@ -169,6 +169,154 @@ def conv() -> dict:
     return steps
 
 
+def _example(name: str, framework: str):
+    """An example's module, for tinygrad_edu or with its imports switched to PyTorch."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    "examples"))
+    from _common import import_example
+    return import_example(name, framework)
+
+
+def _gpt_step(module, model, x, y):
+    """The training step of examples/char_gpt.py (same code for both frameworks)."""
+    opt = model.configure_optimizers(0.1, 1e-3, (0.9, 0.99))
+
+    def step() -> float:
+        _, loss = model(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        module.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss.item()
+    return step
+
+
+def gpt() -> dict:
+    """examples/char_gpt.py's GPT: 2 layers, 4 heads, width 64, block 32, batch 32, AdamW."""
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 96, (32, 32)), rng.integers(0, 96, (32, 32))
+    ours = _example("char_gpt", "tinygrad_edu")
+    te.manual_seed(0)
+    model = ours.GPT(96, 32, n_layer=2, n_head=4, n_embd=64)
+    steps = {"tinygrad_edu": _gpt_step(ours, model, te.tensor(x), te.tensor(y))}
+    if torch is not None:
+        theirs = _example("char_gpt", "torch")
+        tm = theirs.GPT(96, 32, n_layer=2, n_head=4, n_embd=64)
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _gpt_step(theirs, tm, torch.tensor(x), torch.tensor(y))
+    return steps
+
+
+def _lstm_step(module, model, x, y):
+    """The training step of examples/char_rnn.py (same code for both frameworks)."""
+    opt = module.torch.optim.Adam(model.parameters(), lr=3e-3)
+
+    def step() -> float:
+        logits, _ = model(x)
+        loss = module.F.cross_entropy(logits.reshape(-1, 96), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        module.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss.item()
+    return step
+
+
+def lstm() -> dict:
+    """examples/char_rnn.py's model: Embedding(96, 32), LSTM(32, 128), Linear, sequence
+    32, batch 32, Adam."""
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 96, (32, 32)), rng.integers(0, 96, (32, 32))
+    ours = _example("char_rnn", "tinygrad_edu")
+    te.manual_seed(0)
+    model = ours.CharLSTM(96, hidden=128)
+    steps = {"tinygrad_edu": _lstm_step(ours, model, te.tensor(x), te.tensor(y))}
+    if torch is not None:
+        theirs = _example("char_rnn", "torch")
+        tm = theirs.CharLSTM(96, hidden=128)
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _lstm_step(theirs, tm, torch.tensor(x), torch.tensor(y))
+    return steps
+
+
+def _wavenet_model(nn_mod, vocab: int = 27, n_embd: int = 24, hidden: int = 128):
+    """makemore's hierarchical MLP ("WaveNet"), the same code for either framework's nn:
+    pairs of neighbouring positions fused level by level (context 8 → 4 → 2 → 1)."""
+    class FlattenConsecutive(nn_mod.Module):
+        def __init__(self, n: int) -> None:
+            super().__init__()
+            self.n = n
+
+        def forward(self, x):
+            b, t, c = x.shape
+            x = x.reshape(b, t // self.n, c * self.n)
+            return x.squeeze(1) if x.shape[1] == 1 else x
+
+    class BatchNormLast(nn_mod.Module):       # nn.BatchNorm1d wants channels in dim 1
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.bn = nn_mod.BatchNorm1d(c)
+
+        def forward(self, x):
+            return self.bn(x) if x.ndim == 2 else self.bn(x.transpose(1, 2)).transpose(1, 2)
+
+    layers = [nn_mod.Embedding(vocab, n_embd)]
+    width = n_embd
+    for _ in range(3):
+        layers += [FlattenConsecutive(2), nn_mod.Linear(width * 2, hidden, bias=False),
+                   BatchNormLast(hidden), nn_mod.Tanh()]
+        width = hidden
+    return nn_mod.Sequential(*layers, nn_mod.Linear(hidden, vocab))
+
+
+def wavenet() -> dict:
+    """makemore's WaveNet MLP: embedding 24, hidden 128, context 8, batch 32,
+    BatchNorm1d, cross-entropy, SGD."""
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 27, (32, 8)), rng.integers(0, 27, 32)
+    te.manual_seed(0)
+    model = _wavenet_model(nn)
+    steps = {"tinygrad_edu": _training_step(model, nn.CrossEntropyLoss(),
+                                            optim.SGD(model.parameters(), lr=0.1),
+                                            te.tensor(x), te.tensor(y))}
+    if torch is not None:
+        tm = _wavenet_model(torch.nn)
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _training_step(tm, torch.nn.CrossEntropyLoss(),
+                                        torch.optim.SGD(tm.parameters(), lr=0.1),
+                                        torch.tensor(x), torch.tensor(y))
+    return steps
+
+
+def _lenet(nn_mod):
+    """LeNet-5 on 1×28×28 (max-pooling and ReLU, the modern variant), the same code for
+    either framework's nn."""
+    return nn_mod.Sequential(
+        nn_mod.Conv2d(1, 6, 5, padding=2), nn_mod.ReLU(), nn_mod.MaxPool2d(2),
+        nn_mod.Conv2d(6, 16, 5), nn_mod.ReLU(), nn_mod.MaxPool2d(2), nn_mod.Flatten(),
+        nn_mod.Linear(16 * 5 * 5, 120), nn_mod.ReLU(), nn_mod.Linear(120, 84), nn_mod.ReLU(),
+        nn_mod.Linear(84, 10))
+
+
+def cnn() -> dict:
+    """LeNet-5 on 1×28×28, batch 64, cross-entropy, SGD momentum 0.9."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
+    labels = rng.integers(0, 10, 64)
+    te.manual_seed(0)
+    model = _lenet(nn)
+    steps = {"tinygrad_edu": _training_step(model, nn.CrossEntropyLoss(),
+                                            optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
+                                            te.tensor(x), te.tensor(labels))}
+    if torch is not None:
+        tm = _lenet(torch.nn)
+        _copy_params_to_torch(model, tm)
+        steps["torch"] = _training_step(tm, torch.nn.CrossEntropyLoss(),
+                                        torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9),
+                                        torch.tensor(x), torch.tensor(labels))
+    return steps
+
+
 CHAIN_OPS = 100_000
 
 
@@ -193,7 +341,9 @@ def chain() -> dict:
 
 
 WORKLOADS = {"tiny": (tiny, 200, 15), "mnist-like": (mnist_like, 20, 25),
-             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 7)}
+             "large": (large, 3, 9), "conv": (conv, 10, 11), "chain": (chain, 1, 7),
+             "gpt": (gpt, 5, 15), "lstm": (lstm, 3, 15), "wavenet": (wavenet, 20, 15),
+             "cnn": (cnn, 5, 15)}
 
 
 def measure(steps: dict, per_round: int, rounds: int) -> dict:
@@ -342,8 +492,11 @@ def main() -> None:
         fmt = lambda s: f"{s * scale:.3f} {unit}"  # noqa: E731
         ratio = lambda other: f"{paired_ratio(times['tinygrad_edu'], times[other]):.2f}×"  # noqa: E731
         has_torch = "torch" in times
-        print(f"| {name} | {fmt(med['tinygrad_edu'])} | {fmt(med['numpy'])} | "
-              f"{fmt(med['torch']) if has_torch else '—'} | {ratio('numpy')} | "
+        has_numpy = "numpy" in times        # (no hand-written NumPy GPT)
+        print(f"| {name} | {fmt(med['tinygrad_edu'])} | "
+              f"{fmt(med['numpy']) if has_numpy else '—'} | "
+              f"{fmt(med['torch']) if has_torch else '—'} | "
+              f"{ratio('numpy') if has_numpy else '—'} | "
               f"{ratio('torch') if has_torch else '—'} |", flush=True)
     if not only or "memory" in only:
         n = 300 if OPTS.quick else OPTS.memory_steps

@@ -1,8 +1,10 @@
-"""What every example shares: the ``--quick``/``--out`` flags and saving figures."""
+"""What every example shares: the ``--quick``/``--out`` flags, saving figures, and
+importing an example's code for tinygrad_edu or (its import lines switched) PyTorch."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from types import ModuleType
 from typing import Callable
 
 import matplotlib
@@ -37,3 +39,25 @@ def save(fig: plt.Figure, out: Path, name: str) -> Path:
     plt.close(fig)
     print(f"saved {path}")
     return path
+
+
+_TORCH_IMPORTS = {"import tinygrad_edu as torch": "import torch",
+                  "import tinygrad_edu.nn.functional as F": "import torch.nn.functional as F",
+                  "from tinygrad_edu import nn": "from torch import nn"}
+
+
+def import_example(name: str, framework: str = "tinygrad_edu") -> ModuleType:
+    """Import ``examples/<name>.py`` as a module; with ``framework="torch"`` its
+    import lines are switched to PyTorch's and nothing else changes (the promise of
+    this library), so benchmarks and tests run the very same model code on both."""
+    path = Path(__file__).resolve().parent / f"{name}.py"
+    source = path.read_text()
+    if framework == "torch":
+        for ours, theirs in _TORCH_IMPORTS.items():
+            if ours not in source:
+                raise ValueError(f"{path.name} lacks the line {ours!r}")
+            source = source.replace(ours, theirs)
+    module = ModuleType(f"{name}_{framework}")
+    module.__file__ = str(path)
+    exec(compile(source, str(path), "exec"), module.__dict__)
+    return module

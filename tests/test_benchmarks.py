@@ -33,3 +33,16 @@ def test_numpy_reference_learns():
     for _ in range(50):
         last = net.step()
     assert last < 0.5 * first
+
+
+def test_model_workloads_run_on_both_frameworks():
+    """gpt, lstm, wavenet and cnn: the same model code on tinygrad_edu and PyTorch."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick",
+                          "--only", "gpt,lstm,wavenet,cnn", "--threads", "1"],
+                         capture_output=True, text=True, timeout=600, check=True).stdout
+    rows = dict(re.findall(r"^\| (gpt|lstm|wavenet|cnn) \| ([0-9.]+) ms \|", out, flags=re.M))
+    assert set(rows) == {"gpt", "lstm", "wavenet", "cnn"}
+    assert all(float(v) > 0 for v in rows.values())
+    if "PyTorch not installed" not in out:
+        assert len(re.findall(r"^\| (?:gpt|lstm|wavenet|cnn) \|.*\| [0-9.]+× \|$", out,
+                              flags=re.M)) == 4

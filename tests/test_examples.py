@@ -175,3 +175,28 @@ def test_mnist_trains_on_idx_files(tmp_path):
     assert "MNIST: 600 training and 200 test images" in out
     assert numbers(r"test accuracy ([\d.]+)%", out)[0] > 90
     assert (tmp_path / "mnist_history.png").exists()
+
+
+def test_char_gpt(tmp_path):
+    out = run_example("char_gpt", tmp_path)
+    vocab = int(re.search(r"vocabulary (\d+)", out).group(1))
+    start = numbers(r"step 0: train loss ([\d.]+)", out)[0]
+    end, val = map(float, re.search(r"step 40: train loss ([\d.]+), val loss ([\d.]+) \(",
+                                    out).groups())
+    assert start == pytest.approx(np.log(vocab), rel=0.05)     # a fresh model guesses
+    assert end < start - 0.8 and val < start - 0.8         # 40 quick steps learn a lot
+    assert (tmp_path / "char_gpt_loss.png").exists()
+    sample = out.split("sample:\n", 1)[1]
+    assert len(sample.strip("\n")) >= 40
+
+
+def test_char_rnn(tmp_path):
+    out = run_example("char_rnn", tmp_path)
+    vocab = int(re.search(r"vocabulary (\d+)", out).group(1))
+    first, last = map(float, re.search(r"loss: first steps ([\d.]+), last steps ([\d.]+)",
+                                       out).groups())
+    assert first == pytest.approx(np.log(vocab), rel=0.05)
+    assert last < first - 0.6
+    assert (tmp_path / "char_rnn_loss.png").exists()
+    assert "char_rnn_bptt.png" in out or "(no graph:" in out
+    assert len(out.split("sample:\n", 1)[1].strip("\n")) >= 40

@@ -72,6 +72,8 @@ for _name in ("exp log sqrt abs sin cos tanh sigmoid relu sum mean max min var s
               "take_along_dim masked_select scatter scatter_add t mm bmm mv dot outer addmm "
               "baddbmm histc histogram bincount numel is_floating_point").split():
     globals()[_name] = _method(_name)
+for _name in ("tril", "triu", "masked_fill", "split", "chunk"):     # what a GPT needs
+    globals()[_name] = _method(_name)
 del _name
 
 __version__ = "0.1.0"

@@ -1247,6 +1247,82 @@ class Tensor:
         w = None if weights is None else weights._data
         out = np.bincount(self._data, w, minlength)
         return self._mask(out if w is not None else out.astype(np.int64))
+    # ------------------------------------------------------------------ masks and pieces
+    # (what a GPT's attention needs: causal masks, filled scores, q/k/v split apart)
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        """The lower triangle of the last two dimensions (j ≤ i + diagonal), zeros
+        above; differentiable (the gradient keeps the same triangle)."""
+        return self._triangle("tril", diagonal)
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        """The upper triangle of the last two dimensions (j ≥ i + diagonal)."""
+        return self._triangle("triu", diagonal)
+
+    def _triangle(self, op: str, diagonal: int) -> "Tensor":
+        if self._data.ndim < 2:
+            raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
+        rows, cols = self._data.shape[-2:]
+        keep = np.tri(rows, cols, diagonal - (op == "triu"), dtype=bool)
+        return where(keep if op == "tril" else ~keep, self, 0)
+
+    def masked_fill(self, mask: Any, value: Any) -> "Tensor":
+        """``value`` where the boolean ``mask`` is True, self elsewhere (the mask
+        broadcasts); the gradient flows to self where the mask is False."""
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask "
+                               f"with dtype {_torch_dtype_name(m.dtype)}")
+        if isinstance(value, Tensor):
+            if value.ndim:
+                raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value "
+                                   f"tensor, but got tensor with {value.ndim} dimension(s).")
+            value = value.to(self.dtype)
+        elif isinstance(value, (np.ndarray, np.generic)):
+            value = value.item()
+        return where(m, value, self)
+
+    def split(self, split_size_or_sections: int | Sequence[int],
+              dim: int = 0) -> tuple["Tensor", ...]:
+        """Pieces along ``dim``: of ``split_size`` each (the last may be smaller), or
+        of the given sizes, which must add up to the dimension's size."""
+        d, size = self._dim_size(dim)
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            step = int(split_size_or_sections)
+            if step < 0 or (step == 0 and size != 0):
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but "
+                                   f"got dimension size of {size}" if step == 0 else
+                                   f"split expects split_size be non-negative, but got "
+                                   f"split_size={step}")
+            sizes = [min(step, size - lo) for lo in range(0, size, step)] if size else [0]
+        else:
+            sizes = [int(s) for s in split_size_or_sections]
+            if sum(sizes) != size or min(sizes, default=0) < 0:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to "
+                                   f"{size} (input tensor's size at dimension {d}), but got "
+                                   f"split_sizes={sizes}")
+        pieces, lo = [], 0
+        lead = (slice(None),) * d
+        for n in sizes:
+            pieces.append(self[lead + (slice(lo, lo + n),)])
+            lo += n
+        return tuple(pieces)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
+        """At most ``chunks`` pieces of ⌈size/chunks⌉ along ``dim`` (as torch.chunk)."""
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        size = self._dim_size(dim)[1]
+        if size == 0:
+            return (self,) * chunks
+        return self.split(-(-size // chunks), dim)
+
+    def _dim_size(self, dim: int) -> tuple[int, int]:
+        """``dim`` made non-negative, and the size of that dimension."""
+        ndim = self._data.ndim
+        if not -max(ndim, 1) <= dim < max(ndim, 1) or ndim == 0:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})")
+        return dim % ndim, self._data.shape[dim % ndim]
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError("tinygrad_edu tensors are not mutated in place; build a new "
@@ -1266,6 +1342,10 @@ def _dim(dim: int, ndim: int) -> int:
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
     return int(dim) % n
+def _torch_dtype_name(dtype: np.dtype) -> str:
+    """How torch names a dtype in its messages (float32 is ``float``, int64 ``long``)."""
+    return {"float32": "float", "float64": "double", "int64": "long", "int32": "int",
+            "float16": "half"}.get(dtype.name, dtype.name)
 
 
 def _category(dtype: np.dtype) -> int:

@@ -11,3 +11,4 @@ from .linalg import *  # noqa: F401,F403
 from .names import apply_torch_names as _apply_torch_names
 
 _apply_torch_names()
+from .fused import *  # noqa: F401,F403

@@ -13,14 +13,16 @@ from typing import Any
 import numpy as np
 
 from .. import functions as _fn
+from ..functions.nn import conv_output_size
 from .. import random as _random
-from ..autograd import no_grad
 from ..tensor import Tensor, _promote, where
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
            "embedding", "one_hot", "pad", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss",
+           "layer_norm", "scaled_dot_product_attention", "rms_norm", "group_norm",
+           "avg_pool2d", "adaptive_avg_pool2d"]
 
 
 # ------------------------------------------------------------------ activations
@@ -48,8 +50,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return input.gelu()
     if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
-        return input * 0.5 * (inner.tanh() + 1)
+        return _fn.GELUTanh.apply(input._float())
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -161,8 +162,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     batch's (biased) statistics and the running ones move towards them:
     r ← (1 − momentum)·r + momentum·batch (the running variance uses the unbiased
     estimate); otherwise the running statistics are used."""
-    if input.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got "
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got "
                          f"shape {tuple(input.shape)}")
     channels = input.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
@@ -170,23 +171,24 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if t is not None and t.shape != (channels,):
             raise ValueError(f"batch_norm: {name} has shape {tuple(t.shape)} but the input of "
                              f"shape {tuple(input.shape)} has {channels} channels")
-    dims = (0,) if input.ndim == 2 else (0, 2)
+    dims = (0,) + tuple(range(2, input.ndim))
     cshape = (1, channels) + (1,) * (input.ndim - 2)
     if training or running_mean is None:
         count = input.numel() // channels
         if training and count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(input.shape)}")
-        mean = input.mean(dims, keepdim=True)
-        centred = input - mean
-        var = (centred * centred).mean(dims, keepdim=True)
         if training and running_mean is not None:
-            with no_grad():
-                # in place, as torch: a state dict taken earlier sees the update
-                running_mean._data[...] = ((1 - momentum) * running_mean._data +
-                                          momentum * mean._data.reshape(-1))
-                unbiased = var._data.reshape(-1) * (count / (count - 1))
-                running_var._data[...] = (1 - momentum) * running_var._data + momentum * unbiased
+            x = input._data
+            mean = x.mean(dims)
+            unbiased = x.var(dims, ddof=1)
+            # in place, as torch: a state dict taken earlier sees the update
+            running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * mean
+            running_var._data[...] = (1 - momentum) * running_var._data + momentum * unbiased
+        # batch statistics: one fused node (the layer-norm kernel over the batch axes)
+        return _fn.LayerNorm.apply(input._float(), None if weight is None else
+                                   weight.reshape(cshape), None if bias is None else
+                                   bias.reshape(cshape), eps=eps, axes=dims)
     else:
         centred = input - running_mean._data.reshape(cshape).astype(input.dtype)
         var = Tensor._make(running_var._data.reshape(cshape).astype(input.dtype), False, None)
@@ -432,3 +434,160 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
+
+
+# ------------------------------------------------------------------ models of today
+def _normalized_shape(shape: int | tuple | list, input: Tensor | None = None) -> tuple[int, ...]:
+    """``normalized_shape`` as a tuple, checked against the input's last dimensions."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if input is not None and (len(shape) > input.ndim or
+                              input._data.shape[input.ndim - len(shape):] != shape):
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    return shape
+
+
+def layer_norm(input: Tensor, normalized_shape: int | tuple | list,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """y = (x − μ)/√(σ² + ε)·γ + β, μ and σ² (biased) over the last
+    len(normalized_shape) dimensions; one fused node."""
+    shape = _normalized_shape(normalized_shape, input)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != shape:
+            raise RuntimeError(f"layer_norm: {name} has shape {t.shape}, expected the "
+                               f"normalized_shape {shape}")
+    return _fn.LayerNorm.apply(input._float(), weight, bias, ndim=len(shape), eps=eps)
+
+
+def _attention_bias(attn_mask: Any, is_causal: bool, dtype: np.dtype, q_len: int,
+                    k_len: int) -> Any:
+    """The additive mask of attention: a boolean mask (True = may attend) becomes 0/−∞,
+    a float mask is added as it is, ``is_causal`` lets position i see j ≤ i."""
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError("scaled_dot_product_attention: pass either attn_mask or "
+                             "is_causal=True, not both")
+        attn_mask = np.tri(q_len, k_len, dtype=bool)
+    if attn_mask is None:
+        return None
+    arr = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+    if arr.dtype == np.bool_:
+        return np.where(arr, dtype.type(0), dtype.type(-np.inf))
+    if arr.dtype.kind != "f":
+        raise TypeError(f"scaled_dot_product_attention: attn_mask must be bool or float, "
+                        f"got dtype {arr.dtype}")
+    if isinstance(attn_mask, Tensor):       # a float mask is differentiable, as in torch
+        return attn_mask.to(dtype)
+    return arr.astype(dtype, copy=False)
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Any = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(Q·Kᵀ·scale + mask)·V over the last two dimensions (scale defaults to
+    1/√E); a boolean mask says where a query may attend (True), a float mask is
+    added to the scores. One fused node, with dropout on the probabilities."""
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa=True is not "
+                                  "supported; repeat the key/value heads yourself")
+    if not 0 <= dropout_p <= 1:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], "
+                         f"got {dropout_p}")
+    q, k, v = query._data, key._data, value._data
+    if min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1] or \
+            k.shape[-2] != v.shape[-2]:
+        raise RuntimeError(f"scaled_dot_product_attention: query {query.shape}, key "
+                           f"{key.shape} and value {value.shape} do not fit: need (…, L, E), "
+                           f"(…, S, E) and (…, S, Ev)")
+    dtype = q.dtype
+    if scale is None:
+        scale = 1 / math.sqrt(q.shape[-1]) if q.shape[-1] else 1.0
+    bias = _attention_bias(attn_mask, is_causal, dtype, q.shape[-2], k.shape[-2])
+    keep = None
+    if dropout_p:
+        batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2])
+        drawn = _random.rng().random(batch + (q.shape[-2], k.shape[-2])) >= dropout_p
+        keep = (drawn * (0.0 if dropout_p == 1 else 1 / (1 - dropout_p))).astype(dtype)
+    return _fn.ScaledDotProductAttention.apply(query, key, value, bias, scale=float(scale),
+                                               keep=keep)
+
+
+def rms_norm(input: Tensor, normalized_shape: int | tuple | list,
+             weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """y = x/√(mean(x²) + ε)·γ over the last len(normalized_shape) dimensions
+    (``eps=None``: the dtype's machine epsilon)."""
+    shape = _normalized_shape(normalized_shape, input)
+    x = input._float()
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    axes = tuple(range(-len(shape), 0))
+    out = x / ((x * x).mean(axes, keepdim=True) + eps).sqrt()
+    return out if weight is None else out * weight
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Channels (dimension 1) split into ``num_groups`` groups; each group of each
+    sample normalised over its channels and positions (the fused layer norm), then
+    y = x̂·γ[c] + β[c]."""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    n, c = input.shape[:2]
+    grouped = input._float().reshape(n, num_groups, -1)
+    out = _fn.LayerNorm.apply(grouped, None, None, ndim=1, eps=eps).reshape(input.shape)
+    cshape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(cshape)
+    if bias is not None:
+        out = out + bias.reshape(cshape)
+    return out
+
+
+def avg_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """The mean over each kernel_size window (zero padding included in the mean):
+    the windows as columns (Im2Col), then a mean over each column."""
+    if ceil_mode or not count_include_pad or divisor_override is not None:
+        raise NotImplementedError("avg_pool2d: ceil_mode=True, count_include_pad=False and "
+                                  "divisor_override are not supported")
+    kernel = _pair(kernel_size, "avg_pool2d: kernel_size")
+    stride = kernel if stride is None else _pair(stride, "avg_pool2d: stride")
+    padding = _pair(padding, "avg_pool2d: padding")
+    if any(p < 0 or 2 * p > k for p, k in zip(padding, kernel)):
+        raise RuntimeError(f"avg_pool2d: pad should be at most half of effective kernel "
+                           f"size, but got pad={padding} and kernel_size={kernel}")
+    x, unbatched = _as_batched_image("avg_pool2d", input)
+    n, c, h, w = x.shape
+    ho, wo = (conv_output_size(s, k, st, p)
+              for s, k, st, p in zip((h, w), kernel, stride, padding))
+    if min(ho, wo) < 1:
+        raise RuntimeError(f"avg_pool2d: output size is too small ({ho}×{wo}) for input "
+                           f"of shape {input.shape} and kernel_size={kernel}")
+    cols = _fn.Im2Col.apply(x._float(), kernel=kernel, stride=stride, padding=padding)
+    out = cols.reshape(n, c, kernel[0] * kernel[1], ho * wo).mean(2).reshape(n, c, ho, wo)
+    return out.squeeze(0) if unbatched else out
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
+    """Mean pooling to ``output_size`` (None keeps that dimension): cell (i, j) averages
+    rows ⌊iH/h⌋ … ⌈(i+1)H/h⌉ − 1 and columns likewise, as torch."""
+    x, unbatched = _as_batched_image("adaptive_avg_pool2d", input)
+    size = (output_size, output_size) if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    (h, w), x = x.shape[2:], x._float()
+    oh, ow = (s if o is None else int(o) for o, s in zip(size, (h, w)))
+    if h % oh == 0 and w % ow == 0:     # equal windows: one reshape and a mean
+        out = x.reshape(x.shape[0], x.shape[1], oh, h // oh, ow, w // ow).mean((3, 5))
+    else:
+        rows = [(i * h // oh, -(-(i + 1) * h // oh)) for i in range(oh)]
+        cols = [(j * w // ow, -(-(j + 1) * w // ow)) for j in range(ow)]
+        out = _fn.Stack.apply(*[_fn.Stack.apply(*[x[:, :, r0:r1, c0:c1].mean((2, 3))
+                                          for c0, c1 in cols], dim=-1)
+                            for r0, r1 in rows], dim=-2)
+    return out.squeeze(0) if unbatched else out

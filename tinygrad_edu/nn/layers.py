@@ -146,13 +146,17 @@ class BatchNorm1d(Module):
     cumulative average."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:
+                 affine: bool = True, track_running_stats: bool = True, *,
+                 bias: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(np.ones(num_features, np.float32))
-            self.bias = Parameter(np.zeros(num_features, np.float32))
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, np.float32))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -164,8 +168,13 @@ class BatchNorm1d(Module):
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
 
+    _input_dims: tuple = (2, 3)       # BatchNorm2d: (4,)
+
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim in (2, 3) and input.shape[1] != self.num_features:
+        if input.ndim not in self._input_dims:
+            wanted = " or ".join(f"{d}D" for d in self._input_dims)
+            raise ValueError(f"expected {wanted} input (got {input.ndim}D input)")
+        if input.shape[1] != self.num_features:
             raise ValueError(f"{self!r} expects {self.num_features} channels in "
                              f"dimension 1, got input of shape {tuple(input.shape)}")
         momentum = self.momentum or 0.0
@@ -179,7 +188,8 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class Embedding(Module):
