@@ -93,7 +93,11 @@ def test_exam_scores(tmp_path):
 
 def test_single_neuron(tmp_path):
     out = run_example("single_neuron", tmp_path)
-    assert numbers(r"\[1, 0, 0\] -> ([\d.]+)", out)[0] > 0.95
+    assert "the text's nine lines:   [1, 0, 0] -> 0.99993704" in out     # the text's number
+    ours = numbers(r"tinygrad_edu, same init: \[1, 0, 0\] -> ([\d.]+)", out)[0]
+    assert ours == pytest.approx(0.99993704, abs=2e-8)
+    assert numbers(r"\(difference ([\d.e+-]+)\)", out)[0] < 1e-8
+    assert numbers(r"new situation \[1, 0, 0\] -> ([\d.]+)", out)[0] > 0.95
     values = [float(v) for v in re.search(r"training outputs: \[(.*)\]", out)[1].split(",")]
     assert np.all(np.round(values) == [0, 1, 1, 0])
 
