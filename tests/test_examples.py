@@ -180,3 +180,20 @@ def test_mnist_trains_on_idx_files(tmp_path):
     assert "MNIST: 600 training and 200 test images" in out
     assert numbers(r"test accuracy ([\d.]+)%", out)[0] > 90
     assert (tmp_path / "mnist_history.png").exists()
+
+
+def test_gradient_descent(tmp_path):
+    out = run_example("gradient_descent", tmp_path)
+    assert "the text's code (x + h twice): [0. 0.]" in out          # the text's bug
+    for how in ("central difference:", "autograd:"):
+        grad = re.search(rf"{how} +\[([\d.]+) ([\d.]+)\]", out).groups()
+        np.testing.assert_allclose([float(g) for g in grad], [6, 8], rtol=1e-6)
+    assert "with the text's gradient: [-3.  4.]  (never moves)" in out
+    for how in ("central difference", "autograd", "exact: 0.8\\^100 \\* \\(-3, 4\\) ="):
+        end = re.search(rf"{how}:? +\[([-\d.e+]+), ([-\d.e+]+)\]", out).groups()
+        np.testing.assert_allclose([float(v) for v in end], [-6.11e-10, 8.15e-10], rtol=2e-3)
+    small = numbers(r"lr = 1e-10 .*: \[([-\d.]+), ", out)[0]
+    assert -3 < small < -2.9999999
+    large = numbers(r"lr = 1.1 .*: +\[([-\d.e+]+), ", out)[0]
+    assert abs(large) > 1e6
+    assert (tmp_path / "gradient_descent.png").exists()
