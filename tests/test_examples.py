@@ -126,11 +126,30 @@ def test_function_approximation(tmp_path):
 @pytest.mark.slow
 def test_painting(tmp_path):
     out = run_example("painting", tmp_path)
+    assert "neuron: 0.7 + 0.3 + -1.4 = -0.4, bias -0.1 -> -0.5, leaky ReLU -> -0.05" in out
     first, last = map(float, re.search(r"regression \(RGB\): MSE ([\d.]+) -> ([\d.]+)",
                                        out).groups())
     assert last < first / 2
     assert numbers(r"pixel accuracy ([\d.]+)%", out)[0] > 75
+    rgb = re.search(r"pixel \(0, 0\): RGB \[(.*?)\] \(true \[(.*?)\]\), class (\d)", out)
+    predicted, true = ([float(v) for v in g.split(",")] for g in rgb.groups()[:2])
+    np.testing.assert_allclose(predicted, true, atol=0.2)     # a grey corner pixel
+    assert rgb[3] == "0"
     assert (tmp_path / "painting.png").exists()
+
+
+@pytest.mark.slow
+def test_painting_paints_a_given_image(tmp_path):
+    """--image: a blue disk on white, 40x60 pixels, read from a JPEG (via Pillow)."""
+    Image = pytest.importorskip("PIL.Image")
+    r, c = np.mgrid[0:40, 0:60]
+    img = np.full((40, 60, 3), 242, np.uint8)
+    img[(r - 20) ** 2 + (c - 30) ** 2 < 12 ** 2] = [25, 50, 200]
+    Image.fromarray(img).save(tmp_path / "disk.jpg")
+    out = run_example("painting", tmp_path, "--image", str(tmp_path / "disk.jpg"))
+    assert "32x48 image" in out                               # 32 rows, aspect kept
+    assert numbers(r"pixel accuracy ([\d.]+)%", out)[0] > 95
+    assert "class 0 (grey; true 0)" in out
 
 
 @pytest.mark.slow
