@@ -171,11 +171,28 @@ def test_saliency(tmp_path):
 
 def test_hopfield(tmp_path):
     out = run_example("hopfield", tmp_path)
+    assert "asynchronous updates" in out.splitlines()[0]            # the text's method
     recalled = re.findall(r"^(\w): .* recalled (\d+)% of the pixels", out, re.M)
     assert [r[0] for r in recalled] == ["T", "L", "X", "O"]
     assert all(r[1] == "100" for r in recalled)
-    for before, after in re.findall(r"energy (-?[\d.]+) -> (-?[\d.]+)", out):
-        assert float(after) < float(before)
+    sweeps = re.findall(r"energy per sweep: (.*)", out)
+    assert len(sweeps) == 4
+    for line in sweeps:
+        energies = [float(e) for e in line.split(", ")]
+        assert len(energies) >= 2 and all(np.diff(energies) <= 0)
+    mixture = re.search(r"majority vote of T, L and X \(energy (-?[\d.]+)\) is already "
+                        r"stable: a metastable minimum at energy (-?[\d.]+)", out)
+    assert mixture and float(mixture[2]) > -50                # above every stored letter
+    assert "the inverted T is stable too" in out
+    assert "synchronous recall from a checkerboard: energy 2.00, 2.00, 2.00; warning: " \
+           "Hopfield recall: synchronous updates ended in a 2-cycle" in out
+    assert "asynchronous recall from the same state: fixed point" in out
+
+
+def test_hopfield_sync_option(tmp_path):
+    out = run_example("hopfield", tmp_path, "--sync")
+    assert "synchronous updates" in out.splitlines()[0]
+    assert len(re.findall(r"recalled 100% of the pixels", out)) == 4
 
 
 def test_mnist_skips_without_files(tmp_path):
