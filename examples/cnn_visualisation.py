@@ -114,8 +114,8 @@ def main() -> None:
         cam = te.viz.grad_cam(model, x, c, layer=conv2)
         occ = te.viz.occlusion(model, x, c, patch=4)
         ink = x.numpy()[0] > 0.5
-        # the most salient pixel on the ink: on the flat background max-pool windows
-        # hold ties, where the one-sided derivatives differ and no gradient is exact
+        # the most salient pixel on the ink: on the flat background (and on saturated
+        # ink) max-pool windows hold ties, where the one-sided derivatives differ
         r, col = np.unravel_index(np.where(ink, sal, -1).argmax(), sal.shape)
         # check the gradient numerically, in float64 with a small step (ReLU has kinks)
         h, bumped = 1e-5, x.numpy()[None].astype(np.float64)
