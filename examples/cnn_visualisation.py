@@ -91,7 +91,7 @@ def main() -> None:
     print(f"saved {args.out / 'cnn_feature_maps.png'}")
     print(f"filters {w.shape}, feature maps of conv 1 after ReLU {maps.shape}")
 
-    steps = 100 if args.quick else 200
+    steps = 100
     dreams = [te.viz.activation_maximization(model, model[7], c, steps=steps)[0]
               for c in range(10)]
     with te.no_grad():
