@@ -1,52 +1,110 @@
-"""The exam-score network: hours of sleep and study → test score.
+"""The exam-score network of seed 002: hours of study and sleep → test score.
 
-X = [[2, 9], [1, 5], [3, 6]] (hours slept, hours studied), y = [92, 86, 89].
-Inputs are scaled by each column's maximum, scores divided by 100, so both live
-in [0, 1]. A 2-3-1 network with sigmoid activations, trained on the mean squared
-error until the loss is below 1e-4, then predicts a student who slept 4 hours
-and studied 8 (scaled by the same column maxima).
+X = [[2, 9], [1, 5], [3, 6]] (hours studied, hours slept), y = [92, 86, 89].
+1. The text's worked forward pass with its weights W1 = [[.2, .6, .1], [.8, .3, .7]],
+   W2 = [.4, .5, .9] on the raw input [2, 9]: 7.6, 3.9, 6.5 → σ → 1.79832 → 0.8579.
+   The text rounds σ(3.9) = 0.9802 up to 1.000; the exact output is 0.8567.
+2. The text's hand-written backward pass (o_delta = (y − o)·o(1 − o), ...) is the
+   negative gradient of L = ½ Σ (y − o)²: autograd gives the same numbers.
+3. Training as the text does it: inputs scaled by each column's maximum, scores
+   divided by 100, randn weights, W += Xᵀ·delta (gradient descent with lr 1 on L).
+4. The prediction for [4, 8]: the text scales it by its own maximum ([0.5, 1]);
+   scaled like the training data (by [3, 9]) it is [1.333, 0.889].
 """
+import numpy as np
+
 import tinygrad_edu as te
-from tinygrad_edu import nn, optim
+from tinygrad_edu import optim
 from _common import example_args, plt, save
+
+TEXT_W1 = [[0.2, 0.6, 0.1], [0.8, 0.3, 0.7]]
+TEXT_W2 = [[0.4], [0.5], [0.9]]
+
+
+def forward(x: te.Tensor, w1: te.Tensor, w2: te.Tensor) -> tuple[te.Tensor, te.Tensor]:
+    """Hidden activations σ(x W1) and output σ(σ(x W1) W2), as in the text."""
+    hidden = (x @ w1).sigmoid()
+    return hidden, (hidden @ w2).sigmoid()
+
+
+def text_backward(x: np.ndarray, y: np.ndarray, w2: np.ndarray, hidden: np.ndarray,
+                  o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The text's backward pass, line by line: the weight changes ΔW1, ΔW2."""
+    o_delta = (y - o) * o * (1 - o)
+    z2_delta = o_delta @ w2.T * hidden * (1 - hidden)
+    return x.T @ z2_delta, hidden.T @ o_delta
 
 
 def main() -> None:
     args = example_args(__doc__.splitlines()[0])
-    te.manual_seed(0)
-    x_raw = te.tensor([[2.0, 9.0], [1.0, 5.0], [3.0, 6.0]])
-    y = te.tensor([[92.0], [86.0], [89.0]]) / 100
-    scale = x_raw.max(dim=0).values                  # [3, 9]
-    x = x_raw / scale
+    w1 = te.tensor(TEXT_W1, dtype=te.float64, requires_grad=True)
+    w2 = te.tensor(TEXT_W2, dtype=te.float64, requires_grad=True)
 
-    model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1), nn.Sigmoid())
-    loss_fn = nn.MSELoss()
-    opt = optim.Adam(model.parameters(), lr=0.05)
-    losses, target = [], 1e-4
-    for step in range(5000):
+    print("1. forward pass with the text's weights, input [2, 9] (unscaled, as drawn)")
+    x0 = te.tensor([[2.0, 9.0]], dtype=te.float64)
+    z = x0 @ w1
+    print("   sums x·W1      =", ", ".join(f"{v:.1f}" for v in z.flatten().tolist()))
+    hidden, o = forward(x0, w1, w2)
+    print("   σ(sums)        =", ", ".join(f"{v:.4f}" for v in hidden.flatten().tolist()))
+    z3 = (hidden @ w2).item()
+    print(f"   σ(sums)·W2     = {z3:.5f} -> output σ = {o.item():.4f}")
+    text_sum = 0.9994 * 0.4 + 1.000 * 0.5 + 0.9984 * 0.9
+    print(f"   the text: (.9994*.4)+(1.000*.5)+(.9984*.9) = {text_sum:.5f} -> "
+          f"S({text_sum:.5f}) = {1 / (1 + np.exp(-text_sum)):.10f}")
+    print(f"   slip: σ(3.9) = {hidden[0, 1].item():.4f}, not 1.000, so the output is "
+          f"{o.item():.4f}, not 0.8579")
+
+    x_raw = np.array([[2.0, 9.0], [1.0, 5.0], [3.0, 6.0]])
+    scale = x_raw.max(axis=0)                                  # [3, 9]
+    x = te.tensor(x_raw / scale)
+    y = te.tensor([[92.0], [86.0], [89.0]], dtype=te.float64) / 100
+    print(f"\n2. backward pass on the scaled data (X / {scale.tolist()}, y / 100)")
+    hidden, o = forward(x, w1, w2)
+    loss = 0.5 * ((y - o) ** 2).sum()
+    loss.backward()
+    d_w1, d_w2 = text_backward(x.numpy(), y.numpy(), np.asarray(TEXT_W2),
+                               hidden.detach().numpy(), o.detach().numpy())
+    for name, hand, auto in (("W1", d_w1, w1.grad), ("W2", d_w2, w2.grad)):
+        print(f"   text's Δ{name} = {np.round(hand, 6).ravel().tolist()}")
+        print(f"   -autograd ∂L/∂{name} = {np.round(-auto.numpy(), 6).ravel().tolist()} "
+              f"(max difference {np.abs(hand + auto.numpy()).max():.1e})")
+
+    steps = 1000 if args.quick else 100_000
+    print(f"\n3. training as the text does: randn weights, W += Xᵀ·delta, {steps} steps")
+    te.manual_seed(0)
+    w1 = te.randn(2, 3, dtype=te.float64, requires_grad=True)
+    w2 = te.randn(3, 1, dtype=te.float64, requires_grad=True)
+    opt = optim.SGD([w1, w2], lr=1.0)                          # the text's update
+    losses = []
+    for _ in range(steps):
         opt.zero_grad()
-        loss = loss_fn(model(x), y)
+        o = forward(x, w1, w2)[1]
+        loss = 0.5 * ((y - o) ** 2).sum()
         loss.backward()
         opt.step()
-        losses.append(loss.item())
-        if losses[-1] < target:
-            break
-    print(f"reached MSE {losses[-1]:.2e} < {target:g} after {len(losses)} steps")
+        losses.append(((y - o) ** 2).mean().item())            # the text prints the MSE
     with te.no_grad():
-        fitted = model(x)
-        new = te.tensor([[4.0, 8.0]]) / scale
-        pred = model(new)
+        fitted = forward(x, w1, w2)[1]
+        mse = ((y - fitted) ** 2).mean().item()
+    print(f"   MSE {losses[0]:.4f} -> {mse:.2e}")
     for row, f, t in zip(x_raw.tolist(), fitted.flatten().tolist(), y.flatten().tolist()):
-        print(f"sleep {row[0]:.0f} h, study {row[1]:.0f} h: score {t * 100:.0f}, "
+        print(f"   study {row[0]:.0f} h, sleep {row[1]:.0f} h: score {t * 100:.0f}, "
               f"network says {f * 100:.1f}")
-    print(f"prediction for sleep 4 h, study 8 h (scaled {[round(v, 3) for v in new.tolist()[0]]}):"
-          f" score {pred.item() * 100:.1f}")
+
+    print("\n4. prediction for study 4 h, sleep 8 h")
+    new = np.array([[4.0, 8.0]])
+    with te.no_grad():
+        for how, scaled in (("the text's scaling (by its own maximum 8)", new / new.max()),
+                            (f"scaled like the training data (by {scale.tolist()})",
+                             new / scale)):
+            pred = forward(te.tensor(scaled), w1, w2)[1].item()
+            print(f"   {how}: input {np.round(scaled, 3).ravel().tolist()} -> "
+                  f"score {pred * 100:.1f}")
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(losses)
-    ax.axhline(target, color="grey", ls="--", label="target 1e-4")
-    ax.set_yscale("log"); ax.set_xlabel("step"); ax.set_ylabel("MSE"); ax.legend()
-    ax.set_title("exam-score network: training loss")
+    ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("step"); ax.set_ylabel("MSE")
+    ax.set_title("exam-score network: the text's training rule (lr 1, ½ Σ (y − o)²)")
     save(fig, args.out, "exam_scores_loss.png")
 
 

@@ -4,11 +4,17 @@
 derivatives; ``explain`` writes the chain rule out for one parameter;
 ``backward_steps`` makes a step-by-step slide show of the backward pass;
 ``check_graph`` checks every op's backward numerically and marks wrong ones red.
+``filters``, ``feature_maps``, ``activation_maximization``, ``saliency``,
+``occlusion``, ``guided_backprop`` and ``grad_cam`` look inside a CNN.
 """
 from .check import GraphCheck, NodeCheck, check_graph
+from .cnn import (activation_maximization, feature_maps, filters, grad_cam, guided_backprop,
+                  occlusion, saliency)
 from .explain import ChainRule, chain_rule, explain
 from .graph import GraphView, GraphvizNotFound, draw_graph, render
 from .steps import backward_steps
 
 __all__ = ["draw_graph", "render", "explain", "chain_rule", "backward_steps", "check_graph",
-           "GraphView", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck"]
+           "GraphView", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck",
+           "filters", "feature_maps", "activation_maximization", "saliency", "occlusion",
+           "guided_backprop", "grad_cam"]
