@@ -3,12 +3,16 @@
 ``draw_graph`` / ``render`` draw the DAG with values, gradients and local
 derivatives; ``explain`` writes the chain rule out for one parameter;
 ``backward_steps`` makes a step-by-step slide show of the backward pass;
-``check_graph`` checks every op's backward numerically and marks wrong ones red.
+``check_graph`` checks every op's backward numerically and marks wrong ones red;
+``explore`` writes one interactive HTML page to click through the graph and step
+the backward pass.
 """
 from .check import GraphCheck, NodeCheck, check_graph
 from .explain import ChainRule, chain_rule, explain
+from .explore import ExplorerPage, explore
 from .graph import GraphView, GraphvizNotFound, draw_graph, render
 from .steps import backward_steps
 
-__all__ = ["draw_graph", "render", "explain", "chain_rule", "backward_steps", "check_graph",
-           "GraphView", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck"]
+__all__ = ["draw_graph", "render", "explain", "chain_rule", "backward_steps", "check_graph", "explore",
+           "GraphView", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck",
+           "ExplorerPage"]
