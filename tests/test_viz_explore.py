@@ -89,7 +89,8 @@ def test_big_tensors_get_a_summary_and_a_heatmap():
     data = page_data(explore((w * 2).sum(), None))
     _, wu = unit(data, "W")
     assert wu["value"]["text"].startswith("mean ")
-    heat = np.array(wu["value"]["heat"])
+    heat = np.array(wu["value"]["heat"]["grid"])
+    assert wu["value"]["heat"]["note"] == "each cell: the mean of up to 2×2 elements"
     assert heat.shape == (24, 24)
     # block means: 40 rows in 24 blocks of 2 or 1 rows, 30 columns in blocks of 2 or 1
     assert heat[0, 0] == pytest.approx(a[:2, :2].mean(), abs=1e-3)
@@ -120,6 +121,37 @@ def test_a_tensor_without_grad_is_one_node_and_no_backward():
     data = page_data(explore(Tensor([1.0, 2.0]) * 3, None))    # no graph was recorded
     assert len(data["frames"]) == 1 and data["explain"] == {}
     assert [(u["name"], u["grad"]) for u in data["units"].values()] == [("t1", None)]
+
+
+def test_cli_explore_writes_the_page(tmp_path, capsys):
+    from tinygrad_edu import cli
+    out = tmp_path / "pages" / "neuron.html"
+    assert cli.main(["explore", "tanh(x*w + b)", "--set", "x=2", "--set", "w=-3",
+                     "--set", "b=6.88", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "dout/dw = 1.00194" in printed and f"explorer written to {out}" in printed
+    data = page_data(te.viz.ExplorerPage(out.read_text(encoding="utf-8"), str(out)))
+    assert unit(data, "w")[1]["value"]["text"] == "-3.0000"
+    assert cli.main(["explore", "-x*w", "--set", "x=2", "--set", "w=-3",
+                     "--out", str(tmp_path / "neg.html")]) == 0        # a leading minus
+    assert cli.main(["explore", "x*w", "--set", "x=2", "--set", "w=3",
+                     "--out", str(tmp_path / "g.svg")]) == 2
+    assert "give a .html file" in capsys.readouterr().err
+    assert not (tmp_path / "g.svg").exists()
+
+
+@pytest.mark.slow
+def test_demo_writes_the_training_step_explorer(tmp_path, capsys):
+    from tinygrad_edu import cli
+    assert cli.main(["demo", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    assert f"wrote {tmp_path / 'explore.html'}" in capsys.readouterr().out
+    text = (tmp_path / "explore.html").read_text(encoding="utf-8")
+    data = page_data(te.viz.ExplorerPage(text, None))
+    titles = sorted(m["title"] for m in data["modules"].values())
+    assert titles == ["0: Linear", "1: ReLU", "2: Linear", "CrossEntropyLoss", "Sequential"]
+    weight = unit(data, "0.weight")[1]
+    assert weight["shape"] == "(128, 64)" and weight["grad"]["heat"] is not None
+    assert "Chain rule for ∂loss/∂0.weight[0, 0]" in data["explain"][unit(data, "0.weight")[0]]
 
 
 # ---------------------------------------------------------------- in Chromium

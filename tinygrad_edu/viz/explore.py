@@ -102,15 +102,23 @@ def _short(a: np.ndarray) -> str:
     return fmt.num(a.reshape(()).item()) if a.size == 1 else f"mean |g| {fmt.num(np.abs(a).mean())}"
 
 
-def _heatmap(a: np.ndarray) -> list[list[float]] | None:
-    """``a`` as a 2-D grid (last axis across) of at most HEATMAP_SIDE² block means."""
+def _heatmap(a: np.ndarray) -> dict | None:
+    """``a`` as a 2-D grid (last axis across, the others stacked) of at most
+    HEATMAP_SIDE² block means, and how many elements each cell averages."""
     if a.size <= FULL_UP_TO or a.dtype.kind not in "fiub":
         return None
+    stacked = a.ndim > 2
     a = a.astype(np.float64).reshape(-1, a.shape[-1]) if a.ndim > 1 else \
         a.astype(np.float64).reshape(1, -1)
     rows = np.array_split(np.arange(a.shape[0]), min(a.shape[0], HEATMAP_SIDE))
     cols = np.array_split(np.arange(a.shape[1]), min(a.shape[1], HEATMAP_SIDE))
-    return [[float(f"{a[np.ix_(r, c)].mean():.4g}") for c in cols] for r in rows]
+    grid = [[float(f"{a[np.ix_(r, c)].mean():.4g}") for c in cols] for r in rows]
+    cell = f"{len(rows[0])}×{len(cols[0])}"
+    note = ("one cell per element" if cell == "1×1"
+            else f"each cell: the mean of up to {cell} elements")
+    if stacked:
+        note += "; rows: all leading axes stacked, columns: the last axis"
+    return {"grid": grid, "note": note}
 
 
 def _array(a: np.ndarray) -> dict:

@@ -172,8 +172,8 @@
     }
     showPanel(id);
   }
-  function heat(grid) {                        // a canvas: blue < 0 < red, white at 0
-    const rows = grid.length, cols = grid[0].length;
+  function heat(h) {                           // a canvas: blue < 0 < red, white at 0
+    const grid = h.grid, rows = grid.length, cols = grid[0].length;
     let max = 0;
     grid.forEach((r) => r.forEach((v) => { if (isFinite(v)) max = Math.max(max, Math.abs(v)); }));
     const c = document.createElement("canvas");
@@ -187,12 +187,13 @@
       ctx.fillStyle = !isFinite(v) ? "#000" : v >= 0 ? `rgb(255,${w},${w})` : `rgb(${w},${w},255)`;
       ctx.fillRect(j, i, 1, 1);
     }));
-    c.title = `heatmap (${rows}×${cols} block means): blue negative, red positive, |max| ${max.toPrecision(4)}`;
+    c.setAttribute("role", "img");
+    c.setAttribute("aria-label", "heatmap");
     const wrap = document.createElement("div");
     wrap.appendChild(c);
     const note = document.createElement("div");
     note.className = "sub";
-    note.textContent = `heatmap: blue < 0 < red, white = 0, strongest |v| = ${max.toPrecision(4)}`;
+    note.textContent = `heatmap: blue < 0 < red, white = 0 (strongest cell ${max.toPrecision(4)}); ${h.note}`;
     wrap.appendChild(note);
     return wrap;
   }
