@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what tinygrad_edu needs on a fresh Debian/Ubuntu machine with Python >= 3.10:
-# Graphviz's `dot` (and Chromium with WITH_CHROMIUM=1) with apt-get when missing and we
-# are root, then the package with the extras named in $1 (default: dev,docs) into
+# Graphviz's `dot` (and, with WITH_CHROMIUM=1, Chromium and its chromedriver) with
+# apt-get when missing and we are root, then the package with the extras named in $1
+# (default: dev,docs) into
 #   $PYTHON if set; else ./.venv if an earlier run made it; else python3 if pip may
 #   install into it (a virtualenv, or a Python not "externally managed", PEP 668);
 #   else a new ./.venv (Debian's and Ubuntu's own python3 are externally managed).
@@ -34,8 +35,9 @@ base="$py"; [ "$make_venv" = 1 ] && base=python3
 
 need_apt=()
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
-if [ "${WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
-  need_apt+=(chromium fonts-dejavu-core)
+if [ "${WITH_CHROMIUM:-0}" = 1 ]; then
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
+  command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 fi
 if [ "$make_venv" = 1 ] && ! python3 -c "import ensurepip" 2>/dev/null; then
   need_apt+=(python3-venv)

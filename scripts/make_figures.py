@@ -129,6 +129,20 @@ def faulty_graph(out: Path) -> None:
     report.graph.render(out / "check_graph", format="svg", cleanup=True)
 
 
+@figure
+def explorers(out: Path) -> None:
+    """The explorer pages linked from the explore page: the neuron, and a small
+    MLP with its layers as module boxes and check_graph's verdict."""
+    root, _ = neuron()
+    te.viz.explore(root, out / "explore_neuron.html", title="The tanh neuron")
+    te.manual_seed(0)
+    net = te.nn.Sequential(te.nn.Linear(3, 4), te.nn.Tanh(), te.nn.Linear(4, 1))
+    loss = te.nn.functional.mse_loss(net(Tensor([[0.5, -1.0, 2.0], [1.0, 2.0, 3.0]])),
+                                     Tensor([[1.0], [0.0]]))
+    te.viz.explore(loss, out / "explore_mlp.html", check=True, collapse_modules=True,
+                   title="A 3-4-1 MLP: one training step's loss")
+
+
 # ------------------------------------------------------------------ tutorials
 @figure
 def first_fit(out: Path) -> None:

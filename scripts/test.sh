@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need (Graphviz, Chromium for the frame-viewer test, the dev
+# Install what the tests need (Graphviz, Chromium and chromedriver for the page tests, the dev
 # and docs extras, PyTorch 2.13.0 for side-by-side checks), then run them;
 # exits with pytest's status. Arguments go to pytest.
 set -euo pipefail

@@ -3,6 +3,7 @@
     tinygrad-edu demo                                   # train on digits, save pictures
     tinygrad-edu graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 --out g.svg
     tinygrad-edu explain "tanh(x*w + b)" --wrt w --set x=2 --set w=-3 --set b=6.88
+    tinygrad-edu explore "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 --out g.html
 
 Expressions are parsed with Python's ``ast`` module and a whitelist of node
 types; nothing is ever passed to ``eval``.
@@ -182,11 +183,36 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from . import viz
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ExpressionError(f"--out {out}: the explorer is a web page: give a .html file")
+    root, variables = _build(args)
+    _print_values(root, variables)
+    if out.parent != Path():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    page = viz.explore(root, out, open_browser=args.open)
+    print(f"explorer written to {page.path} (open it in a browser)")
+    return 0
+
+
+def _write_explorer(loss: Tensor, out: Path) -> str | None:
+    """The demo's training step as an explorer page; None without Graphviz."""
+    from . import viz
+    try:
+        return viz.explore(loss, out / "explore.html", title="One training step of the "
+                           "digits MLP: click a node, step the backward pass").path
+    except viz.GraphvizNotFound:
+        return None
+
+
 def run_demo(out: Path, epochs: int | None = None, quick: bool = False,
              progress: bool = True) -> dict[str, list[float]]:
     """Train a 64-128-10 MLP on the 8×8 digits (Adam, cross-entropy), print the test
     accuracy, and write ``loss_curve.png``, ``training_step.svg`` (the graph of one
-    training step, one box per layer) and ``chain_rule.txt`` into ``out``."""
+    training step, one box per layer), ``explore.html`` (the same step to click
+    through) and ``chain_rule.txt`` into ``out``."""
     from . import nn, optim, viz
     from .autograd import no_grad
     from .data import DataLoader, TensorDataset, load_digits, standardize, train_test_split
@@ -250,7 +276,9 @@ def run_demo(out: Path, epochs: int | None = None, quick: bool = False,
           f"hidden unit {row}), for the loss on the hardest test digit "
           f"(a {int(label.item())}):\n")
     print(text)
-    print(f"\nwrote {curve}\nwrote {graph}\nwrote {out / 'chain_rule.txt'}")
+    explorer = _write_explorer(loss, out)
+    print(f"\nwrote {curve}\nwrote {graph}" + (f"\nwrote {explorer}" if explorer else "")
+          + f"\nwrote {out / 'chain_rule.txt'}")
     return history
 
 
@@ -270,7 +298,8 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="train an MLP on the built-in digits and save its pictures",
         description="Train a 64-128-10 MLP on scikit-learn's 8x8 digits, print the test "
                     "accuracy, and write the loss curve (PNG), the graph of one training "
-                    "step (SVG) and the chain rule for one weight (text) into --out.")
+                    "step (SVG, and an interactive page explore.html) and the chain rule "
+                    "for one weight (text) into --out.")
     demo.add_argument("--epochs", type=_positive_int, default=None,
                       help="training epochs (default 20, or 3 with --quick)")
     demo.add_argument("--quick", action="store_true", help="a few-second smoke run")
@@ -304,6 +333,19 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--set", type=_assignment, action="append", default=[],
                          metavar="NAME=VALUE", help=set_help)
     explain.set_defaults(func=_cmd_explain)
+
+    explore = sub.add_parser(
+        "explore", help="write an interactive web page of the graph of an expression",
+        description="Build the graph of EXPR and write one self-contained HTML page: click "
+                    "a node for its value, gradient and local derivative, step through the "
+                    "backward pass.")
+    explore.add_argument("expr", metavar="EXPR", help=expr_help)
+    explore.add_argument("--set", type=_assignment, action="append", default=[],
+                         metavar="NAME=VALUE", help=set_help)
+    explore.add_argument("--out", default="explore.html",
+                         help="the page to write (default explore.html)")
+    explore.add_argument("--open", action="store_true", help="open it in the web browser")
+    explore.set_defaults(func=_cmd_explore)
     return parser
 
 
@@ -312,7 +354,7 @@ def _shield_leading_minus(argv: list[str]) -> list[str]:
     ``graph``/``explain`` an argument that starts with ``-`` but is no option (and
     no option's value) is the expression, so it gets a leading space (which the
     parser strips again)."""
-    if not argv or argv[0] not in ("graph", "explain"):
+    if not argv or argv[0] not in ("graph", "explain", "explore"):
         return argv
     out, takes_value = [argv[0]], False
     for arg in argv[1:]:

@@ -3,7 +3,9 @@
 ``draw_graph`` / ``render`` draw the DAG with values, gradients and local
 derivatives; ``explain`` writes the chain rule out for one parameter;
 ``backward_steps`` makes a step-by-step slide show of the backward pass;
-``check_graph`` checks every op's backward numerically and marks wrong ones red.
+``check_graph`` checks every op's backward numerically and marks wrong ones red;
+``explore`` writes one interactive HTML page to click through the graph and step
+the backward pass.
 ``filters``, ``feature_maps``, ``activation_maximization``, ``saliency``,
 ``occlusion``, ``guided_backprop`` and ``grad_cam`` look inside a CNN.
 """
@@ -11,10 +13,11 @@ from .check import GraphCheck, NodeCheck, check_graph
 from .cnn import (activation_maximization, feature_maps, filters, grad_cam, guided_backprop,
                   occlusion, saliency)
 from .explain import ChainRule, chain_rule, explain
+from .explore import ExplorerPage, explore
 from .graph import GraphView, GraphvizNotFound, draw_graph, render
 from .steps import backward_steps
 
 __all__ = ["draw_graph", "render", "explain", "chain_rule", "backward_steps", "check_graph",
-           "GraphView", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck",
-           "filters", "feature_maps", "activation_maximization", "saliency", "occlusion",
-           "guided_backprop", "grad_cam"]
+           "explore", "GraphView", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck",
+           "ExplorerPage", "filters", "feature_maps", "activation_maximization", "saliency",
+           "occlusion", "guided_backprop", "grad_cam"]
