@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from . import random as _random
+from .dims import normalize_dim, normalize_dims
 
 DEFAULT_FLOAT = np.dtype(np.float32)
 _new_object, _ndarray = object.__new__, np.ndarray    # Speed: no attribute lookups in _make
@@ -192,10 +193,18 @@ class Tensor:
 
     @property
     def mT(self) -> "Tensor":
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of "
+                               f"matrices. Got {self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None) -> tuple | int:
-        return self._data.shape if dim is None else self._data.shape[dim]
+        if dim is None:
+            return self._data.shape
+        if not self._data.ndim:
+            normalize_dim(dim, 0, "size")
+            raise IndexError("size: dimension specified as 0 but tensor has no dimensions")
+        return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
 
     def numel(self) -> int:
         return self._data.size
@@ -342,9 +351,11 @@ class Tensor:
         return self._binary(F.Add, other, True)
 
     def __sub__(self, other: Any) -> "Tensor":
+        _no_bool_sub(self, other)
         return self._binary(F.Sub, other)
 
     def __rsub__(self, other: Any) -> "Tensor":
+        _no_bool_sub(self, other)
         return self._binary(F.Sub, other, True)
 
     def __mul__(self, other: Any) -> "Tensor":
@@ -360,18 +371,26 @@ class Tensor:
         return self._float()._binary(F.Div, other, True)
 
     def __pow__(self, other: Any) -> "Tensor":
+        _no_bool("pow", self, other)
         return self._binary(F.Pow, other)
 
     def __rpow__(self, other: Any) -> "Tensor":
+        _no_bool("pow", self, other)
         return self._binary(F.Pow, other, True)
 
     def __matmul__(self, other: Any) -> "Tensor":
+        _no_bool("matmul", self, other)
         return self._binary(F.MatMul, other)
 
     def __rmatmul__(self, other: Any) -> "Tensor":
+        _no_bool("matmul", self, other)
         return self._binary(F.MatMul, other, True)
 
     def __neg__(self) -> "Tensor":
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` "
+                               "or `logical_not()` operator instead.")
         return F.Neg.apply(self)
 
     def __pos__(self) -> "Tensor":
@@ -444,6 +463,14 @@ class Tensor:
     def _float(self) -> "Tensor":
         return self if self._data.dtype.kind in "fc" else self.to(DEFAULT_FLOAT)
 
+    def _only_float(self, op: str) -> "Tensor":
+        """self, for an op torch implements for floating tensors only."""
+        if self._data.dtype.kind not in "fc":
+            raise NotImplementedError(f"{op}: not implemented for integer or bool tensors "
+                                      f"(dtype {self._data.dtype}); convert with .float() "
+                                      f"first")
+        return self
+
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> "Tensor":
         return F.Exp.apply(self._float())
@@ -455,6 +482,7 @@ class Tensor:
         return F.Sqrt.apply(self._float())
 
     def abs(self) -> "Tensor":
+        _no_bool("abs", self)
         return F.Abs.apply(self)
 
     def sin(self) -> "Tensor":
@@ -470,16 +498,19 @@ class Tensor:
         return F.Sigmoid.apply(self._float())
 
     def relu(self) -> "Tensor":
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported for relu")
         return F.ReLU.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
-        return F.LeakyReLU.apply(self, negative_slope=negative_slope)
+        return F.LeakyReLU.apply(self._only_float("leaky_relu"),
+                                 negative_slope=negative_slope)
 
     def gelu(self) -> "Tensor":
-        return F.GELU.apply(self._float())
+        return F.GELU.apply(self._only_float("gelu"))
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> "Tensor":
-        return F.Softplus.apply(self._float(), beta=beta, threshold=threshold)
+        return F.Softplus.apply(self._only_float("softplus"), beta=beta, threshold=threshold)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
         if min is None and max is None:
@@ -506,7 +537,7 @@ class Tensor:
         return F.Sum.apply(self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim: int | tuple | None = None, keepdim: bool = False) -> "Tensor":
-        return F.Mean.apply(self._float(), dim=dim, keepdim=keepdim)
+        return F.Mean.apply(self, dim=dim, keepdim=keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> "Tensor | MinMax":
         """``max()`` is the largest element; ``max(dim)`` returns (values, indices);
@@ -522,21 +553,14 @@ class Tensor:
         values = op.apply(self, dim=dim, keepdim=keepdim)
         if dim is None:
             return values
-        idx = arg(self._data, axis=dim)
-        if keepdim:
-            idx = np.expand_dims(idx, dim)
-        return MinMax(values, Tensor._make(idx, False, None))
+        return MinMax(values, self._arg(arg, dim, keepdim))
 
     def var(self, dim: int | tuple | None = None, unbiased: bool = True,
             keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
         """Σ(x − mean)² / (N − correction); ``unbiased=True`` means correction 1."""
         if correction is None:
             correction = 1 if unbiased else 0
-        x = self._float()
-        mean = x.mean(dim, keepdim=True)
-        n = x._data.size // max(mean._data.size, 1)       # elements per reduced group
-        centred = x - mean
-        return (centred * centred).sum(dim, keepdim=keepdim) / max(n - correction, 0)
+        return F.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
     def std(self, dim: int | tuple | None = None, unbiased: bool = True,
             keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
@@ -551,10 +575,10 @@ class Tensor:
         return F.LogSumExp.apply(self._float(), dim=dim, keepdim=keepdim)
 
     def softmax(self, dim: int = -1) -> "Tensor":
-        return F.Softmax.apply(self._float(), dim=dim)
+        return F.Softmax.apply(self, dim=dim)
 
     def log_softmax(self, dim: int = -1) -> "Tensor":
-        return F.LogSoftmax.apply(self._float(), dim=dim)
+        return F.LogSoftmax.apply(self, dim=dim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return self._arg(np.argmax, dim, keepdim)
@@ -563,8 +587,22 @@ class Tensor:
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, fn: Callable, dim: int | None, keepdim: bool) -> "Tensor":
-        idx = fn(self._data, axis=dim, keepdims=keepdim)
-        return Tensor._make(np.asarray(idx), False, None)
+        data = self._data
+        if dim is None:
+            if not data.size:
+                raise RuntimeError(f"{fn.__name__}(): Expected reduction dim to be specified "
+                                   f"for input.numel() == 0.")
+            idx = fn(data, keepdims=keepdim)
+        elif not data.ndim:
+            normalize_dim(dim, 0, fn.__name__)
+            idx = np.zeros((), np.intp)
+        else:
+            axis = normalize_dim(dim, data.ndim, fn.__name__)
+            if not data.shape[axis]:
+                raise IndexError(f"{fn.__name__}(): Expected reduction dim {axis} to have "
+                                 f"non-zero size.")
+            idx = fn(data, axis=axis, keepdims=keepdim)
+        return Tensor._make(np.asarray(idx, np.int64), False, None)
 
     # ------------------------------------------------------------------ shapes
     def reshape(self, *shape: int) -> "Tensor":
@@ -573,34 +611,65 @@ class Tensor:
             return self
         return F.Reshape.apply(self, shape=shape)
 
-    view = reshape
+    def view(self, *shape: int) -> "Tensor":
+        """``reshape`` that, as in torch, refuses to copy: the new shape must be
+        expressible with the array's strides (a transposed matrix cannot be flattened)."""
+        shape = _shape_args(shape)
+        try:
+            np.reshape(self._data, shape, copy=False)
+        except ValueError as exc:
+            if "copy" not in str(exc):      # a wrong size: reshape's own error below
+                return self.reshape(shape)
+            raise RuntimeError(f"view size is not compatible with input tensor's size and "
+                               f"stride (at least one dimension spans across two contiguous "
+                               f"subspaces). Use .reshape(...) instead. (view of shape "
+                               f"{self.shape} as {shape})") from None
+        return self.reshape(shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
-        if self.ndim == 0:
+        ndim = self._data.ndim
+        start = normalize_dim(start_dim, ndim, "flatten")
+        end = normalize_dim(end_dim, ndim, "flatten")
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after "
+                               "end_dim")
+        if ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
-        return self.reshape(shape)
+        shape = self.shape
+        return self.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) +
+                            shape[end + 1:])
 
     def permute(self, *dims: int) -> "Tensor":
-        return F.Permute.apply(self, dims=_shape_args(dims))
+        dims = _shape_args(dims)
+        ndim = self._data.ndim
+        if len(dims) != ndim:
+            raise RuntimeError(f"permute(): number of dimensions in the tensor input does "
+                               f"not match the length of the desired ordering of dimensions "
+                               f"i.e. input.dim() = {ndim} is not equal to len(dims) = "
+                               f"{len(dims)}")
+        dims = tuple(normalize_dim(d, ndim, "permute") for d in dims)
+        if len(set(dims)) != ndim:
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return F.Permute.apply(self, dims=dims)
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
-        dims = list(range(self.ndim))
-        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return self.permute(*dims)
+        ndim = self._data.ndim
+        d0, d1 = normalize_dim(dim0, ndim, "transpose"), normalize_dim(dim1, ndim, "transpose")
+        if ndim < 2 or d0 == d1:
+            return F.Permute.apply(self, dims=tuple(range(ndim)))
+        dims = list(range(ndim))
+        dims[d0], dims[d1] = d1, d0
+        return F.Permute.apply(self, dims=tuple(dims))
 
-    def squeeze(self, dim: int | None = None) -> "Tensor":
-        if dim is None:
-            shape = tuple(s for s in self.shape if s != 1)
-        else:
-            d = dim % max(self.ndim, 1)
-            shape = self.shape if self.ndim == 0 or self.shape[d] != 1 else \
-                self.shape[:d] + self.shape[d + 1:]
-        return self.reshape(shape)
+    def squeeze(self, dim: int | tuple | None = None) -> "Tensor":
+        """Drop the size-1 dimensions (only among ``dim`` if given; others stay)."""
+        shape = self._data.shape
+        dims = range(len(shape)) if dim is None else \
+            normalize_dims(dim, len(shape), "squeeze") or ()
+        return self.reshape(tuple(s for i, s in enumerate(shape) if s != 1 or i not in dims))
 
     def unsqueeze(self, dim: int) -> "Tensor":
-        d = dim if dim >= 0 else dim + self.ndim + 1
+        d = normalize_dim(dim, self._data.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def expand(self, *sizes: int) -> "Tensor":
@@ -631,6 +700,22 @@ class Tensor:
                         "tensor (e.g. with te.where) or assign to .data without grad")
 
 
+def _no_bool(op: str, *operands: Any) -> None:
+    """torch has no bool kernel for ``op``: an error naming it."""
+    if all(isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) == np.bool_
+           for x in operands):
+        raise NotImplementedError(f"{op}: not implemented for bool tensors; convert with "
+                                  f".int() or .float() first")
+
+
+def _no_bool_sub(a: Any, b: Any) -> None:
+    if a._data.dtype.kind == "b" or getattr(b, "dtype", None) == np.bool_ \
+            or isinstance(b, (bool, np.bool_)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+
+
 def _category(dtype: np.dtype) -> int:
     return 0 if dtype.kind == "b" else 1 if dtype.kind in "iu" else 2
 
@@ -654,6 +739,19 @@ def _promote(a: Any, b: Any) -> tuple:
             return x.to(target)
         return np.asarray(x, dtype=target)
     return cast(a), cast(b)
+
+
+def _to_common_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
+    """``tensors`` cast to the dtype torch gives ``cat``/``stack`` of them: the highest
+    category (float > integer > bool) wins, the widest dtype within it (float32 with
+    int64 is float32)."""
+    tensors = list(tensors)
+    dtypes = {t._data.dtype for t in tensors}
+    if len(dtypes) < 2:
+        return tensors
+    top = max(map(_category, dtypes))
+    target = np.result_type(*[d for d in dtypes if _category(d) == top])
+    return [t.to(target) for t in tensors]
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..dims import normalize_dim
 from ..tensor import Tensor
 
 
@@ -131,13 +132,28 @@ def _slice_along(ndim: int, dim: int, part: Any) -> tuple:
     return (slice(None),) * dim + (part,) + (slice(None),) * (ndim - dim - 1)
 
 
+def _check_joinable(op: str, arrays: tuple) -> None:
+    if not arrays:
+        raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
+    shape = arrays[0].shape
+    if op == "stack" and any(a.shape != shape for a in arrays):
+        bad = next(i for i, a in enumerate(arrays) if a.shape != shape)
+        raise RuntimeError(f"stack expects each tensor to be equal size, but got {shape} at "
+                           f"entry 0 and {arrays[bad].shape} at entry {bad}")
+
+
 class Cat(Function):
     """z = [a₁, a₂, …] joined along ``dim``.  Each input gets its slice of the gradient."""
     formula = "∂L/∂aₖ = the k-th slice of ∂L/∂z"
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
-        dim = dim % arrays[0].ndim
+        _check_joinable("cat", arrays)
+        for i, a in enumerate(arrays):
+            if not a.ndim:
+                raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot "
+                                   f"be concatenated")
+        dim = normalize_dim(dim, arrays[0].ndim, None)
         ctx.dim, ctx.sizes = dim, [a.shape[dim] for a in arrays]
         return np.concatenate(arrays, axis=dim)
 
@@ -154,7 +170,8 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
-        ctx.dim, ctx.count = dim % (arrays[0].ndim + 1), len(arrays)
+        _check_joinable("stack", arrays)
+        ctx.dim, ctx.count = normalize_dim(dim, arrays[0].ndim + 1, None), len(arrays)
         return np.stack(arrays, axis=ctx.dim)
 
     @staticmethod
