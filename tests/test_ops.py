@@ -287,10 +287,12 @@ def test_std_of_constant_values_has_zero_gradient_like_torch():
     assert y.grad.tolist() == [0.0, 0.0] and y.std().dtype == np.float32
 
 
-def test_sum_of_int_tensor_and_mean_gives_float():
+def test_sum_of_int_tensor_is_int_and_its_mean_an_error_as_in_torch():
     t = te.tensor([[1, 2], [3, 4]])
     assert t.sum().item() == 10 and t.sum().dtype == np.int64
-    assert t.mean().item() == 2.5 and t.mean().dtype == np.float32
+    with pytest.raises(RuntimeError, match="could not infer output dtype"):
+        t.mean()
+    assert t.float().mean().item() == 2.5 and t.float().mean().dtype == np.float32
 
 
 def test_max_min_with_dim_return_values_and_indices():
@@ -443,7 +445,7 @@ def test_bad_reshape_names_op_and_shape():
 def test_bad_dims_and_indices_name_the_op_and_shape():
     t = Tensor.zeros(2, 3)
     for name, fn in [("sum", lambda: t.sum(4)), ("max", lambda: t.max(dim=3)),
-                     ("mean", lambda: t.var(3)), ("mean", lambda: t.std((0, 5))),
+                     ("var", lambda: t.var(3)), ("var", lambda: t.std((0, 5))),
                      ("softmax", lambda: t.softmax(2))]:
         with pytest.raises((ValueError, IndexError), match=rf"{name}.*\(2, 3\)"):
             fn()

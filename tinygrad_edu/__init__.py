@@ -11,6 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .tensor import Tensor, where  # noqa: E402  (must come first: defines Tensor)
+from .tensor import _to_common_dtype
 from .autograd import (Function, detect_anomaly, enable_grad, grad, is_grad_enabled,
                        no_grad, set_grad_enabled)
 from .functions import Cat, Einsum, Stack
@@ -30,12 +31,12 @@ from .serialization import *  # noqa: F401,F403,E402
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
-    return Cat.apply(*tensors, dim=dim)
+    return Cat.apply(*_to_common_dtype(tensors), dim=dim)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along a new dimension."""
-    return Stack.apply(*tensors, dim=dim)
+    return Stack.apply(*_to_common_dtype(tensors), dim=dim)
 
 
 def einsum(equation: str, *operands: Tensor) -> Tensor:

@@ -12,6 +12,8 @@ import numpy as np
 
 from . import dtypes as _dtypes
 from .device import CPU, check_cpu
+from . import random as _random
+from .dims import normalize_dim, normalize_dims
 
 DEFAULT_FLOAT = np.dtype(np.float32)
 _new_object, _ndarray = object.__new__, np.ndarray    # Speed: no attribute lookups in _make
@@ -178,12 +180,18 @@ class Tensor:
 
     @property
     def mT(self) -> "Tensor":
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of "
+                               f"matrices. Got {self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None) -> Size | int:
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_dim(dim, self._data.ndim)]
+        if not self._data.ndim:
+            normalize_dim(dim, 0, "size")
+            raise IndexError("size: dimension specified as 0 but tensor has no dimensions")
+        return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
 
     def numel(self) -> int:
         return self._data.size
@@ -360,9 +368,11 @@ class Tensor:
         return self._binary(F.Add, other, True)
 
     def __sub__(self, other: Any) -> "Tensor":
+        _no_bool_sub(self, other)
         return self._binary(F.Sub, other)
 
     def __rsub__(self, other: Any) -> "Tensor":
+        _no_bool_sub(self, other)
         return self._binary(F.Sub, other, True)
 
     def __mul__(self, other: Any) -> "Tensor":
@@ -378,18 +388,26 @@ class Tensor:
         return self._float()._binary(F.Div, other, True)
 
     def __pow__(self, other: Any) -> "Tensor":
+        _no_bool("pow", self, other)
         return self._binary(F.Pow, other)
 
     def __rpow__(self, other: Any) -> "Tensor":
+        _no_bool("pow", self, other)
         return self._binary(F.Pow, other, True)
 
     def __matmul__(self, other: Any) -> "Tensor":
+        _no_bool("matmul", self, other)
         return self._binary(F.MatMul, other)
 
     def __rmatmul__(self, other: Any) -> "Tensor":
+        _no_bool("matmul", self, other)
         return self._binary(F.MatMul, other, True)
 
     def __neg__(self) -> "Tensor":
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` "
+                               "or `logical_not()` operator instead.")
         return F.Neg.apply(self)
 
     def __pos__(self) -> "Tensor":
@@ -517,6 +535,14 @@ class Tensor:
     def _float(self) -> "Tensor":
         return self if self._data.dtype.kind in "fc" else self.to(DEFAULT_FLOAT)
 
+    def _only_float(self, op: str) -> "Tensor":
+        """self, for an op torch implements for floating tensors only."""
+        if self._data.dtype.kind not in "fc":
+            raise NotImplementedError(f"{op}: not implemented for integer or bool tensors "
+                                      f"(dtype {self._data.dtype}); convert with .float() "
+                                      f"first")
+        return self
+
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> "Tensor":
         return F.Exp.apply(self._float())
@@ -528,6 +554,7 @@ class Tensor:
         return F.Sqrt.apply(self._float())
 
     def abs(self) -> "Tensor":
+        _no_bool("abs", self)
         return F.Abs.apply(self)
 
     def sin(self) -> "Tensor":
@@ -543,16 +570,19 @@ class Tensor:
         return F.Sigmoid.apply(self._float())
 
     def relu(self) -> "Tensor":
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported for relu")
         return F.ReLU.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
-        return F.LeakyReLU.apply(self, negative_slope=negative_slope)
+        return F.LeakyReLU.apply(self._only_float("leaky_relu"),
+                                 negative_slope=negative_slope)
 
     def gelu(self) -> "Tensor":
-        return F.GELU.apply(self._float())
+        return F.GELU.apply(self._only_float("gelu"))
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> "Tensor":
-        return F.Softplus.apply(self._float(), beta=beta, threshold=threshold)
+        return F.Softplus.apply(self._only_float("softplus"), beta=beta, threshold=threshold)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
         if min is None and max is None:
@@ -579,7 +609,7 @@ class Tensor:
         return F.Sum.apply(self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim: int | tuple | None = None, keepdim: bool = False) -> "Tensor":
-        return F.Mean.apply(self._float(), dim=dim, keepdim=keepdim)
+        return F.Mean.apply(self, dim=dim, keepdim=keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> "Tensor | MinMax":
         """``max()`` is the largest element; ``max(dim)`` returns (values, indices);
@@ -599,21 +629,14 @@ class Tensor:
         values = op.apply(self, dim=dim, keepdim=keepdim)
         if dim is None:
             return values
-        idx = arg(self._data, axis=dim)
-        if keepdim:
-            idx = np.expand_dims(idx, dim)
-        return MinMax(values, Tensor._make(idx, False, None))
+        return MinMax(values, self._arg(arg, dim, keepdim))
 
     def var(self, dim: int | tuple | None = None, unbiased: bool = True,
             keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
         """Σ(x − mean)² / (N − correction); ``unbiased=True`` means correction 1."""
         if correction is None:
             correction = 1 if unbiased else 0
-        x = self._float()
-        mean = x.mean(dim, keepdim=True)
-        n = x._data.size // max(mean._data.size, 1)       # elements per reduced group
-        centred = x - mean
-        return (centred * centred).sum(dim, keepdim=keepdim) / max(n - correction, 0)
+        return F.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
     def std(self, dim: int | tuple | None = None, unbiased: bool = True,
             keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
@@ -628,10 +651,10 @@ class Tensor:
         return F.LogSumExp.apply(self._float(), dim=dim, keepdim=keepdim)
 
     def softmax(self, dim: int = -1) -> "Tensor":
-        return F.Softmax.apply(self._float(), dim=dim)
+        return F.Softmax.apply(self, dim=dim)
 
     def log_softmax(self, dim: int = -1) -> "Tensor":
-        return F.LogSoftmax.apply(self._float(), dim=dim)
+        return F.LogSoftmax.apply(self, dim=dim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return self._arg(np.argmax, dim, keepdim)
@@ -640,8 +663,22 @@ class Tensor:
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, fn: Callable, dim: int | None, keepdim: bool) -> "Tensor":
-        idx = fn(self._data, axis=dim, keepdims=keepdim)
-        return Tensor._make(np.asarray(idx), False, None)
+        data = self._data
+        if dim is None:
+            if not data.size:
+                raise RuntimeError(f"{fn.__name__}(): Expected reduction dim to be specified "
+                                   f"for input.numel() == 0.")
+            idx = fn(data, keepdims=keepdim)
+        elif not data.ndim:
+            normalize_dim(dim, 0, fn.__name__)
+            idx = np.zeros((), np.intp)
+        else:
+            axis = normalize_dim(dim, data.ndim, fn.__name__)
+            if not data.shape[axis]:
+                raise IndexError(f"{fn.__name__}(): Expected reduction dim {axis} to have "
+                                 f"non-zero size.")
+            idx = fn(data, axis=axis, keepdims=keepdim)
+        return Tensor._make(np.asarray(idx, np.int64), False, None)
 
     # ------------------------------------------------------------------ shapes
     def reshape(self, *shape: int) -> "Tensor":
@@ -650,35 +687,66 @@ class Tensor:
             return self
         return F.Reshape.apply(self, shape=shape)
 
-    view = reshape
+    def view(self, *shape: int) -> "Tensor":
+        """``reshape`` that, as in torch, refuses to copy: the new shape must be
+        expressible with the array's strides (a transposed matrix cannot be flattened)."""
+        shape = _shape_args(shape)
+        try:
+            np.reshape(self._data, shape, copy=False)
+        except ValueError as exc:
+            if "copy" not in str(exc):      # a wrong size: reshape's own error below
+                return self.reshape(shape)
+            raise RuntimeError(f"view size is not compatible with input tensor's size and "
+                               f"stride (at least one dimension spans across two contiguous "
+                               f"subspaces). Use .reshape(...) instead. (view of shape "
+                               f"{self.shape} as {shape})") from None
+        return self.reshape(shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
-        if self.ndim == 0:
+        ndim = self._data.ndim
+        start = normalize_dim(start_dim, ndim, "flatten")
+        end = normalize_dim(end_dim, ndim, "flatten")
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after "
+                               "end_dim")
+        if ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
-        shape = self._data.shape[:start] + (-1,) + self._data.shape[end + 1:]
-        return self.reshape(shape)
+        shape = self.shape
+        return self.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) +
+                            shape[end + 1:])
 
     def permute(self, *dims: int) -> "Tensor":
-        return F.Permute.apply(self, dims=_shape_args(dims))
+        dims = _shape_args(dims)
+        ndim = self._data.ndim
+        if len(dims) != ndim:
+            raise RuntimeError(f"permute(): number of dimensions in the tensor input does "
+                               f"not match the length of the desired ordering of dimensions "
+                               f"i.e. input.dim() = {ndim} is not equal to len(dims) = "
+                               f"{len(dims)}")
+        dims = tuple(normalize_dim(d, ndim, "permute") for d in dims)
+        if len(set(dims)) != ndim:
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return F.Permute.apply(self, dims=dims)
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
-        dims = list(range(self.ndim))
-        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return self.permute(*dims)
+        ndim = self._data.ndim
+        d0, d1 = normalize_dim(dim0, ndim, "transpose"), normalize_dim(dim1, ndim, "transpose")
+        if ndim < 2 or d0 == d1:
+            return F.Permute.apply(self, dims=tuple(range(ndim)))
+        dims = list(range(ndim))
+        dims[d0], dims[d1] = d1, d0
+        return F.Permute.apply(self, dims=tuple(dims))
 
-    def squeeze(self, dim: int | None = None) -> "Tensor":
-        if dim is None:
-            shape = tuple(s for s in self._data.shape if s != 1)
-        else:
-            d = dim % max(self.ndim, 1)
-            shape = self._data.shape if self.ndim == 0 or self._data.shape[d] != 1 else \
-                self._data.shape[:d] + self._data.shape[d + 1:]
-        return self.reshape(shape)
+    def squeeze(self, dim: int | tuple | None = None) -> "Tensor":
+        """Drop the size-1 dimensions (only among ``dim`` if given; others stay)."""
+        shape = self._data.shape
+        dims = range(len(shape)) if dim is None else \
+            normalize_dims(dim, len(shape), "squeeze") or ()
+        return self.reshape(tuple(s for i, s in enumerate(shape) if s != 1 or i not in dims))
 
     def unsqueeze(self, dim: int) -> "Tensor":
-        d = dim if dim >= 0 else dim + self.ndim + 1
-        return self.reshape(self._data.shape[:d] + (1,) + self._data.shape[d:])
+        d = normalize_dim(dim, self._data.ndim + 1, "unsqueeze")
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def expand(self, *sizes: int) -> "Tensor":
         """Broadcast to ``sizes`` (−1 keeps a dimension), as ``torch.expand``."""
@@ -857,8 +925,8 @@ class Tensor:
         if dim is None:
             return None
         if isinstance(dim, (tuple, list)):
-            return tuple(_dim(d, self._data.ndim) for d in dim)
-        return _dim(dim, self._data.ndim)
+            return tuple(normalize_dim(d, self._data.ndim, None) for d in dim)
+        return normalize_dim(dim, self._data.ndim, None)
 
     def count_nonzero(self, dim: int | tuple | None = None) -> "Tensor":
         return self._mask(np.count_nonzero(self._data, axis=self._axes(dim)).astype(np.int64))
@@ -878,7 +946,7 @@ class Tensor:
         x = self._reduce_input(dtype)
         if dim is None:
             return F.Prod.apply(x)
-        return F.Prod.apply(x, dim=_dim(dim, self._data.ndim), keepdim=keepdim)
+        return F.Prod.apply(x, dim=normalize_dim(dim, self._data.ndim, None), keepdim=keepdim)
 
     def _reduce_input(self, dtype: Any) -> "Tensor":
         """Integers and bools are summed/multiplied in int64, as torch."""
@@ -888,11 +956,11 @@ class Tensor:
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
         x = self._reduce_input(dtype)
-        return F.Cumsum.apply(x, dim=_dim(dim, self._data.ndim)) if x.ndim else x.reshape(())
+        return F.Cumsum.apply(x, dim=normalize_dim(dim, self._data.ndim, None)) if x.ndim else x.reshape(())
 
     def cumprod(self, dim: int, *, dtype: Any = None) -> "Tensor":
         x = self._reduce_input(dtype)
-        return F.Cumprod.apply(x, dim=_dim(dim, self._data.ndim)) if x.ndim else x.reshape(())
+        return F.Cumprod.apply(x, dim=normalize_dim(dim, self._data.ndim, None)) if x.ndim else x.reshape(())
 
     def amax(self, dim: int | tuple = (), keepdim: bool = False) -> "Tensor":
         """The largest value over ``dim`` (several dims, or all with ``()``); ties
@@ -935,7 +1003,7 @@ class Tensor:
                 return Tensor._make(np.asarray(np.nan, self._data.dtype), False, None)
             values, _ = flat.sort()
             return values[(flat._data.size - 1) // 2]
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         values, indices = self.sort(d)
         k = (self._data.shape[d] - 1) // 2 if self._data.ndim else 0
         return MinMax(values.select(d, k).unsqueeze(d) if keepdim else values.select(d, k),
@@ -951,7 +1019,7 @@ class Tensor:
     def sort(self, dim: int = -1, descending: bool = False,
              stable: bool = False) -> "SortResult":
         """(values, indices) sorted along ``dim`` (ties keep their order)."""
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         order = self._sort_order(d, descending).reshape(self._data.shape)
         pos = np.take_along_axis(F.positions(self._data.shape), order, d) \
             if self._data.ndim else np.zeros((), np.int64)
@@ -959,13 +1027,13 @@ class Tensor:
 
     def argsort(self, dim: int = -1, descending: bool = False,
                 stable: bool = False) -> "Tensor":
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         return self._mask(self._sort_order(d, descending).reshape(self._data.shape))
 
     def topk(self, k: int, dim: int = -1, largest: bool = True,
              sorted: bool = True) -> "SortResult":
         """The ``k`` largest (``largest=False``: smallest) along ``dim``, in order."""
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         n = self._data.shape[d] if self._data.ndim else 1
         if not 0 <= k <= n:
             raise RuntimeError(f"selected index k out of range: k={k} for dimension {d} "
@@ -995,7 +1063,7 @@ class Tensor:
         return op.apply(self, pos=pos)
 
     def flip(self, *dims: int) -> "Tensor":
-        axes = tuple(_dim(d, self._data.ndim) for d in _shape_args(dims))
+        axes = tuple(normalize_dim(d, self._data.ndim, None) for d in _shape_args(dims))
         pos = F.positions(self._data.shape)
         return self._take(F.Flip, np.flip(pos, axes) if self._data.ndim else pos)
 
@@ -1029,10 +1097,10 @@ class Tensor:
         pos = F.positions(self._data.shape)
         if dim is None:
             return self._take(F.RepeatInterleave, np.repeat(pos.reshape(-1), r))
-        return self._take(F.RepeatInterleave, np.repeat(pos, r, _dim(dim, self._data.ndim)))
+        return self._take(F.RepeatInterleave, np.repeat(pos, r, normalize_dim(dim, self._data.ndim, None)))
 
     def narrow(self, dim: int, start: int, length: int) -> "Tensor":
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         n = self._data.shape[d]
         start = start + n if start < 0 else start
         if not (0 <= start <= n and 0 <= length <= n - start):
@@ -1041,7 +1109,7 @@ class Tensor:
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
     def select(self, dim: int, index: int) -> "Tensor":
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         n = self._data.shape[d]
         if not -n <= index < n:
             raise IndexError(f"select(): index {index} out of range for tensor of size "
@@ -1050,11 +1118,11 @@ class Tensor:
 
     def unbind(self, dim: int = 0) -> tuple:
         """The slices along ``dim``, as a tuple."""
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         return tuple(self.select(d, i) for i in range(self._data.shape[d]))
 
     def index_select(self, dim: int, index: "Tensor") -> "Tensor":
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         idx = np.asarray(getattr(index, "_data", index))
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
@@ -1063,7 +1131,7 @@ class Tensor:
         return self._take(F.IndexSelect, np.take(F.positions(self._data.shape), idx, axis=d))
 
     def _index_along(self, op: str, dim: int, index: Any) -> tuple:
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         idx = np.asarray(getattr(index, "_data", index))
         if idx.ndim != self._data.ndim:
             raise RuntimeError(f"{op}(): Index tensor must have the same number of "
@@ -1086,7 +1154,7 @@ class Tensor:
         without ``dim``): NumPy's ``take_along_axis``."""
         if dim is None:
             return self.reshape(-1).take_along_dim(indices.reshape(-1), 0)
-        d = _dim(dim, self._data.ndim)
+        d = normalize_dim(dim, self._data.ndim, None)
         idx = np.asarray(getattr(indices, "_data", indices))
         shape = list(np.broadcast_shapes(self._data.shape[:d] + (1,) + self._data.shape[d + 1:],
                                          idx.shape[:d] + (1,) + idx.shape[d + 1:]))
@@ -1334,18 +1402,26 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
-def _dim(dim: int, ndim: int) -> int:
-    """``dim`` in ``[0, ndim)``, or torch's IndexError (a 0-d tensor takes -1 and 0).
-    (The correctness work brings a shared helper; merge this one into it.)"""
-    n = max(ndim, 1)
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of "
-                         f"[{-n}, {n - 1}], but got {dim})")
-    return int(dim) % n
 def _torch_dtype_name(dtype: np.dtype) -> str:
     """How torch names a dtype in its messages (float32 is ``float``, int64 ``long``)."""
     return {"float32": "float", "float64": "double", "int64": "long", "int32": "int",
             "float16": "half"}.get(dtype.name, dtype.name)
+
+
+def _no_bool(op: str, *operands: Any) -> None:
+    """torch has no bool kernel for ``op``: an error naming it."""
+    if all(isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) == np.bool_
+           for x in operands):
+        raise NotImplementedError(f"{op}: not implemented for bool tensors; convert with "
+                                  f".int() or .float() first")
+
+
+def _no_bool_sub(a: Any, b: Any) -> None:
+    if a._data.dtype.kind == "b" or getattr(b, "dtype", None) == np.bool_ \
+            or isinstance(b, (bool, np.bool_)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
 
 
 def _category(dtype: np.dtype) -> int:
@@ -1371,6 +1447,19 @@ def _promote(a: Any, b: Any) -> tuple:
             return x.to(target)
         return np.asarray(x, dtype=target)
     return cast(a), cast(b)
+
+
+def _to_common_dtype(tensors: Sequence[Tensor]) -> list[Tensor]:
+    """``tensors`` cast to the dtype torch gives ``cat``/``stack`` of them: the highest
+    category (float > integer > bool) wins, the widest dtype within it (float32 with
+    int64 is float32)."""
+    tensors = list(tensors)
+    dtypes = {t._data.dtype for t in tensors}
+    if len(dtypes) < 2:
+        return tensors
+    top = max(map(_category, dtypes))
+    target = np.result_type(*[d for d in dtypes if _category(d) == top])
+    return [t.to(target) for t in tensors]
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
 
 
 # ---------------------------------------------------------------- binary arithmetic
@@ -58,7 +59,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a / b
+        with np.errstate(divide="ignore", invalid="ignore"):   # x/0 = ±inf, 0/0 = nan (torch)
+            out = a / b
         ctx.save_for_backward(b, out)
         return out
 
@@ -66,8 +68,9 @@ class Div(Function):
     def backward(ctx, grad):
         (b, out), grad = ctx.unpack(grad)
         need_a, need_b = ctx.needs_input_grad
-        ga = grad / b if need_a else None
-        gb = -(grad * out) / b if need_b else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = grad / b if need_a else None
+            gb = -(grad * out) / b if need_b else None
         return ga, gb
 
 
@@ -78,12 +81,18 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # 0⁻¹, (−1)^½
+            out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return Pow._backward(ctx, grad)
+
+    @staticmethod
+    def _backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
@@ -101,39 +110,45 @@ class Pow(Function):
 
 
 class Maximum(Function):
-    """z = max(a, b).  ∂z/∂a = [a > b] (½ on ties), ∂z/∂b = [b > a] (½ on ties)."""
+    """z = max(a, b).  ∂z/∂a = [a ≥ b], ∂z/∂b = [b ≥ a], ½ each on ties (as PyTorch;
+    where a or b is NaN, both get the gradient)."""
     formula = "∂z/∂a = [a > b],  ∂z/∂b = [b > a]  (½ each on ties)"
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(_winner_weight(a, b))
+        ctx.save_for_backward(a == b, a < b, a > b)     # tie, a loses, b loses
         return np.maximum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        (w,), grad = ctx.unpack(grad)
-        return grad * w, grad * (1 - w)
+        return _split_extremum(ctx, grad)
 
 
 class Minimum(Function):
-    """z = min(a, b).  ∂z/∂a = [a < b] (½ on ties), ∂z/∂b = [b < a] (½ on ties)."""
+    """z = min(a, b).  ∂z/∂a = [a ≤ b], ∂z/∂b = [b ≤ a], ½ each on ties (as PyTorch;
+    where a or b is NaN, both get the gradient)."""
     formula = "∂z/∂a = [a < b],  ∂z/∂b = [b < a]  (½ each on ties)"
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(_winner_weight(b, a))
+        ctx.save_for_backward(a == b, a > b, a < b)     # tie, a loses, b loses
         return np.minimum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        (w,), grad = ctx.unpack(grad)
-        return grad * w, grad * (1 - w)
+        return _split_extremum(ctx, grad)
 
 
-def _winner_weight(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """1 where a wins, 0 where b wins, ½ on a tie (how PyTorch splits the gradient)."""
-    dtype = np.result_type(a, b)
-    return (a > b).astype(dtype) + 0.5 * (a == b).astype(dtype)
+def _split_extremum(ctx: Function, grad: Tensor) -> tuple:
+    """The gradients of maximum/minimum: ``grad`` (½ on a tie) selected for the
+    operand that is not beaten, 0 for the one that is (a selection, so an infinite
+    ``grad`` gives 0, not 0·∞ = nan, to the loser)."""
+    tie, a_loses, b_loses = ctx.saved_arrays
+    zero = np.zeros((), grad.dtype)
+    shared = Where.apply(tie, grad * 0.5, grad) if tie.any() else grad
+    need_a, need_b = ctx.needs_input_grad
+    return (Where.apply(a_loses, zero, shared) if need_a else None,
+            Where.apply(b_loses, zero, shared) if need_b else None)
 
 
 class Where(Function):
@@ -174,7 +189,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        with np.errstate(over="ignore"):        # e^1000 = inf, as torch
+            out = np.exp(a)
         ctx.save_for_backward(out)
         return out
 
@@ -191,12 +207,14 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(a)
+        with np.errstate(divide="ignore", invalid="ignore"):   # ln 0 = −inf, ln(−1) = nan
+            return np.log(a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,), grad = ctx.unpack(grad)
-        return grad / a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / a
 
 
 class Sqrt(Function):
@@ -205,14 +223,16 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.sqrt(a)
+        with np.errstate(invalid="ignore"):     # √(−1) = nan, as torch
+            out = np.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,), grad = ctx.unpack(grad)
-        return grad / (2 * out)
+        with np.errstate(divide="ignore", invalid="ignore"):   # 1/(2·√0) = inf, as torch
+            return grad / (2 * out)
 
 
 class Abs(Function):
@@ -299,7 +319,8 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
 
 
 class ReLU(Function):
-    """z = max(0, a).  ∂z/∂a = [a > 0]."""
+    """z = max(0, a).  ∂z/∂a = [a > 0]: the gradient is selected where z > 0 (and
+    where z is NaN, as torch), 0 elsewhere, even where it is infinite."""
     formula = "∂z/∂a = [a > 0]"
 
     @staticmethod
@@ -310,11 +331,25 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if is_grad_enabled():       # create_graph: a recorded product, differentiable in grad
-            out, = ctx.saved_tensors
-            return grad * (out._data > 0).astype(grad.dtype)
-        out, = ctx.saved_arrays     # Speed: otherwise one NumPy pass (float × bool)
-        return grad._data * (out > 0)
+        out, = ctx.saved_arrays
+        if is_grad_enabled():       # create_graph: a recorded selection, differentiable in grad
+            return Where.apply(out <= 0, np.zeros((), grad.dtype), grad)
+        return _zero_where(out <= 0, grad._data)
+
+
+_UINT_OF_SIZE = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _zero_where(drop: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``grad`` with 0 where ``drop`` (same shapes): a selection, never grad·0, so an
+    infinite or NaN ``grad`` that is dropped gives 0, as in torch."""
+    uint = _UINT_OF_SIZE.get(grad.itemsize) if grad.dtype.kind == "f" else None
+    if uint is None:
+        return np.where(drop, np.zeros((), grad.dtype), grad)
+    # Speed: an AND of the float's bits with an all-ones/all-zeros mask is branch-free,
+    # about as fast as grad × mask, while np.where on a random mask is several times slower
+    keep = np.subtract(drop, 1, dtype=uint)        # True → 0, False → 0b11…1 (wraps)
+    return (grad.view(uint) & keep).view(grad.dtype)
 
 
 class LeakyReLU(Function):
@@ -402,13 +437,15 @@ class Clamp(Function):
             inside &= a >= min
         if max is not None:
             inside &= a <= max
-        ctx.save_for_backward(inside.astype(a.dtype))
+        ctx.save_for_backward(~inside)
         return np.clip(a, min, max)
 
     @staticmethod
     def backward(ctx, grad):
-        (inside,), grad = ctx.unpack(grad)
-        return grad * inside
+        outside, = ctx.saved_arrays             # selected, not multiplied (0·∞ = nan)
+        if is_grad_enabled():
+            return Where.apply(outside, np.zeros((), grad.dtype), grad)
+        return _zero_where(outside, grad._data)
 
 
 class Cast(Function):

@@ -80,7 +80,7 @@ class CrossEntropy(Function):
     def forward(ctx, x, target, weight=None, reduction="mean", ignore_index=None,
                 label_smoothing=0.0):
         # ignore_index is None unless some target equals it (F.cross_entropy checks)
-        shifted = x - x.max(1, keepdims=True)
+        shifted = x - x.max(1, keepdims=True) if x.shape[1] else x.copy()
         probs = np.exp(shifted)
         total = probs.sum(1, keepdims=True)
         logp = shifted - np.log(total)
@@ -114,13 +114,17 @@ class CrossEntropy(Function):
             if wc is not None:
                 q = q * wc
             loss = -(q * logp).sum(1)
-            denom = loss.size
+            denom = loss.size if n_classes else 0      # torch divides by numel / C
         ctx.denom = denom
         ctx.save_for_backward(x, target, probs, logp)
         if reduction == "none":
             return loss.astype(x.dtype, copy=False)
         total_loss = loss.sum(dtype=x.dtype)
-        return total_loss / x.dtype.type(denom) if reduction == "mean" else total_loss
+        if reduction != "mean":
+            return total_loss
+        if not denom:                   # no element counts (empty, or every target ignored)
+            return np.asarray(np.nan, x.dtype)       # 0/0, as torch
+        return total_loss / x.dtype.type(denom)
 
     @staticmethod
     def backward(ctx, grad):
@@ -136,8 +140,10 @@ class CrossEntropy(Function):
             x, target, probs, logp = ctx.saved_tensors
         if ctx.reduction == "none":           # the class dimension back in
             coef = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
-        else:                                 # a 0-d gradient broadcasts as it is
-            coef = grad / ctx.denom if ctx.reduction == "mean" else grad
+        elif ctx.reduction != "mean":         # a 0-d gradient broadcasts as it is
+            coef = grad
+        else:                   # nothing counted: every gradient is 0 (as torch), not nan
+            coef = grad / ctx.denom if ctx.denom else 0.0
         eps, wc = ctx.eps, ctx.wc
         n_classes = x.shape[1]
         gx = gt = None
@@ -169,21 +175,23 @@ class MSE(Function):
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
-        diff = x - y
+        diff = np.asarray(x - y)              # (0-d operands give a NumPy scalar)
         ctx.reduction = reduction
         ctx.save_for_backward(x, y, diff)
         sq = diff * diff
         if reduction == "none":
             return sq
         total = sq.sum(dtype=sq.dtype)
-        return total / sq.dtype.type(sq.size) if reduction == "mean" else total
+        if reduction != "mean":
+            return total
+        return total / sq.dtype.type(sq.size) if sq.size else np.asarray(np.nan, sq.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         x, y, diff = ctx.saved_tensors
         if is_grad_enabled():                 # create_graph: make it depend on x and y
             diff = x - y
-        scale = 2 / diff.numel() if ctx.reduction == "mean" else 2
+        scale = 2 / max(diff.numel(), 1) if ctx.reduction == "mean" else 2
         gx = grad * (diff * scale)
         need_x, need_y = ctx.needs_input_grad
         return (gx if need_x else None), (-gx if need_y else None)
@@ -201,7 +209,7 @@ class BinaryCrossEntropy(Function):
             log_x = np.maximum(np.log(x), -100)
             log_1mx = np.maximum(np.log1p(-x), -100)
         ctx.save_for_backward(x, y)
-        ctx.log_ratio = log_1mx - log_x
+        ctx.log_ratio = np.asarray(log_1mx - log_x)
         return -(y * log_x + (1 - y) * log_1mx)
 
     @staticmethod

@@ -4,18 +4,22 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..dims import normalize_dim, normalize_dims
+from .elementwise import Where
 
 
-def _keepdim_shape(shape: tuple, dim) -> tuple:
-    """``shape`` with the reduced dimensions kept as size 1."""
-    if dim is None:
+def _keepdim_shape(shape: tuple, axis: tuple | None) -> tuple:
+    """``shape`` with the reduced dimensions (``axis``, from ``normalize_dims``) kept
+    as size 1."""
+    if axis is None:
         return (1,) * len(shape)
-    dims = {d % len(shape) for d in ((dim,) if isinstance(dim, int) else dim)}
-    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+    return tuple(1 if i in axis else s for i, s in enumerate(shape))
 
 
-def _axis(dim):
-    return tuple(dim) if isinstance(dim, list) else dim
+def _require_float(op: str, a: np.ndarray) -> None:
+    if a.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}(): could not infer output dtype. Input dtype must be "
+                           f"either a floating point or complex dtype. Got: {a.dtype}")
 
 
 class Sum(Function):
@@ -24,57 +28,113 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        ctx.in_shape, ctx.dim = a.shape, dim
-        return a.sum(axis=_axis(dim), keepdims=keepdim)
+        axis = None if dim is None else normalize_dims(dim, a.ndim, None)
+        ctx.in_shape, ctx.axis = a.shape, axis
+        return a.sum(axis=axis, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape(_keepdim_shape(ctx.in_shape, ctx.dim)).expand(ctx.in_shape)
+        return grad.reshape(_keepdim_shape(ctx.in_shape, ctx.axis)).expand(ctx.in_shape)
 
 
 class Mean(Function):
-    """z = (1/N) Σᵢ aᵢ.  ∂z/∂aᵢ = 1/N."""
+    """z = (1/N) Σᵢ aᵢ.  ∂z/∂aᵢ = 1/N (the mean of no elements is nan, as in torch)."""
     formula = "∂z/∂aᵢ = 1/N"
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        out = a.mean(axis=_axis(dim), keepdims=keepdim)
-        ctx.in_shape, ctx.dim = a.shape, dim
-        ctx.scale = np.size(out) / max(a.size, 1) if a.size else 0.0
+        _require_float("mean", a)
+        axis = None if dim is None else normalize_dims(dim, a.ndim, None)
+        ctx.in_shape, ctx.axis = a.shape, axis
+        if not a.size:              # NumPy would warn "Mean of empty slice"
+            ctx.scale = 0.0
+            return np.full(a.sum(axis=axis, keepdims=keepdim).shape, np.nan, a.dtype)
+        out = a.mean(axis=axis, keepdims=keepdim)
+        ctx.scale = np.size(out) / a.size
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        kshape = _keepdim_shape(ctx.in_shape, ctx.dim)
+        kshape = _keepdim_shape(ctx.in_shape, ctx.axis)
         return (grad * ctx.scale).reshape(kshape).expand(ctx.in_shape)
 
 
+class Var(Function):
+    """v = Σᵢ(aᵢ − ā)²/(N − c) for ``correction`` c (N − c ≤ 0 gives inf or nan, as
+    torch).  ∂v/∂aᵢ = 2(aᵢ − ā)/(N − c) (the terms through ā sum to zero)."""
+    formula = "∂v/∂aᵢ = 2(aᵢ − ā)/(N − c)"
+
+    @staticmethod
+    def forward(ctx, a, dim=None, correction=1, keepdim=False):
+        if a.dtype.kind not in "fc":
+            raise RuntimeError(f"var(): std and var only support floating point and complex "
+                               f"dtypes, got {a.dtype}")
+        axis = None if dim is None else normalize_dims(dim, a.ndim, None)
+        ctx.axis, ctx.kshape = axis, _keepdim_shape(a.shape, axis)
+        n = int(np.prod([a.shape[i] for i in (range(a.ndim) if axis is None else axis)]))
+        dof = a.dtype.type(max(n - correction, 0))
+        with np.errstate(divide="ignore", invalid="ignore"):     # 0/0 and x/0, as torch
+            ctx.scale = 2 / dof
+            centred = a - (a.mean(axis=axis, keepdims=True) if a.size else np.nan)
+            out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / dof
+        ctx.save_for_backward(a)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):     # ∞·0 where N − c ≤ 0
+            centred = a - a.mean(ctx.axis, keepdim=True)
+            return grad.reshape(ctx.kshape) * (centred * ctx.scale)
+
+
 class _Extremum(Function):
-    """Shared backward of Max/Min: the gradient goes to the selected element (over
-    the whole tensor, split evenly among ties, as PyTorch)."""
+    """Shared backward of Max/Min. Over the whole tensor the gradient is split evenly
+    among the elements equal to the result (among the NaNs if it is NaN); over a
+    dimension it goes to the element whose index is returned (as PyTorch). It is
+    selected (``where``), not multiplied by a 0/1 mask, so an infinite upstream
+    gradient gives 0, not nan, to the other elements."""
 
     reduce = staticmethod(np.max)
     pick = staticmethod(np.argmax)
 
     @classmethod
     def forward(cls, ctx, a, dim=None, keepdim=False):
-        out = cls.reduce(a, axis=dim, keepdims=True)
+        op = cls.name().lower()
         if dim is None:
-            mask = (a == out).astype(a.dtype)
-            if mask.dtype.kind in "fc":   # integer tensors never need a gradient
-                mask /= mask.sum()
-        else:
-            idx = np.expand_dims(cls.pick(a, axis=dim), dim)
-            mask = np.zeros_like(a)
-            np.put_along_axis(mask, idx, 1, axis=dim)
-        ctx.save_for_backward(mask)
-        ctx.kshape = out.shape
-        return out if keepdim else (out.reshape(()) if dim is None else np.squeeze(out, dim))
+            if not a.size:
+                raise RuntimeError(f"{op}(): Expected reduction dim to be specified for "
+                                   f"input.numel() == 0. Specify the reduction dim with "
+                                   f"the 'dim' argument.")
+            out = cls.reduce(a, keepdims=True)
+            chosen = np.isnan(a) if out.dtype.kind in "fc" and np.isnan(out).any() \
+                else a == out
+            ctx.scale = 1.0 / np.count_nonzero(chosen)
+            ctx.save_for_backward(chosen)
+            ctx.kshape = out.shape
+            return out if keepdim else out.reshape(())
+        axis = normalize_dim(dim, a.ndim, None)
+        if not a.ndim:
+            ctx.scale, ctx.kshape = 1.0, ()
+            ctx.save_for_backward(np.ones((), bool))
+            return a.copy()
+        if not a.shape[axis]:
+            raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
+        idx = np.expand_dims(cls.pick(a, axis=axis), axis)
+        out = np.take_along_axis(a, idx, axis=axis)
+        chosen = np.zeros(a.shape, bool)
+        np.put_along_axis(chosen, idx, True, axis=axis)
+        ctx.scale, ctx.kshape = 1.0, out.shape
+        ctx.save_for_backward(chosen)
+        return out if keepdim else np.squeeze(out, axis)
 
     @staticmethod
     def backward(ctx, grad):
-        mask, = ctx.saved_tensors
-        return grad.reshape(ctx.kshape) * mask
+        chosen, = ctx.saved_arrays
+        g = grad.reshape(ctx.kshape)
+        if ctx.scale != 1.0:
+            g = g * ctx.scale
+        return Where.apply(chosen, g, np.zeros((), grad.dtype))
 
 
 class Max(_Extremum):
@@ -90,17 +150,23 @@ class Min(_Extremum):
 
 
 class LogSumExp(Function):
-    """z = ln Σᵢ e^(aᵢ) (computed as m + ln Σ e^(aᵢ−m)).  ∂z/∂aᵢ = e^(aᵢ−z) = softmax(a)ᵢ."""
+    """z = ln Σᵢ e^(aᵢ) (computed as m + ln Σ e^(aᵢ−m)).  ∂z/∂aᵢ = e^(aᵢ−z) = softmax(a)ᵢ.
+    Over no elements z = ln 0 = −∞, as in torch."""
     formula = "∂z/∂aᵢ = e^(aᵢ − z) = softmax(a)ᵢ"
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        m = np.max(a, axis=dim, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.sum(np.exp(a - m), axis=dim, keepdims=True)) + m
+        axis = None if dim is None else normalize_dims(dim, a.ndim, None)
+        with np.errstate(divide="ignore", invalid="ignore"):   # ln 0 = −∞ and ∞ − ∞: as torch
+            if a.size:
+                m = np.max(a, axis=axis, keepdims=True)
+                m = np.where(np.isfinite(m), m, 0)
+                out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+            else:
+                out = np.log(np.sum(a, axis=axis, keepdims=True))
         ctx.kshape = out.shape
         if not keepdim:
-            out = out.reshape(np.sum(a, axis=dim).shape)
+            out = out.reshape(np.sum(a, axis=axis).shape)
         ctx.save_for_backward(a, out)
         return out
 
@@ -110,6 +176,15 @@ class LogSumExp(Function):
         return grad.reshape(ctx.kshape) * (a - out.reshape(ctx.kshape)).exp()
 
 
+def _softmax_axis(op: str, a: np.ndarray, dim: int) -> int | None:
+    """The one axis softmax normalises over (None for a 0-d input)."""
+    if a.dtype.kind not in "fc":
+        raise NotImplementedError(f"{op}: not implemented for integer or bool tensors "
+                                  f"(dtype {a.dtype}); convert the input with .float() first")
+    axis = normalize_dim(dim, a.ndim, None)
+    return axis if a.ndim else None
+
+
 class Softmax(Function):
     """sᵢ = e^(aᵢ) / Σⱼ e^(aⱼ) (max subtracted first, so it never overflows).
     ∂sᵢ/∂aⱼ = sᵢ(δᵢⱼ − sⱼ), so the input gradient is s·(g − Σ g·s)."""
@@ -117,10 +192,14 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, a, dim=-1):
-        e = np.exp(a - np.max(a, axis=dim, keepdims=True))
-        out = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.dim = axis = _softmax_axis("softmax", a, dim)
+        if not a.size:
+            out = a.copy()
+        else:
+            with np.errstate(invalid="ignore"):      # a row of −∞ gives nan, as torch
+                e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+                out = e / np.sum(e, axis=axis, keepdims=True)
         ctx.save_for_backward(out)
-        ctx.dim = dim
         return out
 
     @staticmethod
@@ -136,10 +215,14 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, a, dim=-1):
-        shifted = a - np.max(a, axis=dim, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.dim = axis = _softmax_axis("log_softmax", a, dim)
+        if not a.size:
+            out = a.copy()
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):  # a row of −∞: nan, as torch
+                shifted = a - np.max(a, axis=axis, keepdims=True)
+                out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(out)
-        ctx.dim = dim
         return out
 
     @staticmethod
@@ -148,4 +231,4 @@ class LogSoftmax(Function):
         return grad - out.exp() * grad.sum(ctx.dim, keepdim=True)
 
 
-__all__ = ["Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax"]
+__all__ = ["Sum", "Mean", "Var", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax"]

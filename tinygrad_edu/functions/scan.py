@@ -6,7 +6,8 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .reduce import _axis, _keepdim_shape
+from ..dims import normalize_dims
+from .reduce import _keepdim_shape
 
 
 def _exclusive_cumprod(a: np.ndarray, axis: int, reverse: bool = False) -> np.ndarray:
@@ -114,7 +115,7 @@ class _Extreme(Function):
     @classmethod
     def forward(cls, ctx, a: np.ndarray, dim: tuple | None = None,
                 keepdim: bool = False) -> np.ndarray:
-        axis = _axis(dim)
+        axis = normalize_dims(dim, a.ndim, None)
         out = cls.numpy(a, axis=axis, keepdims=True)
         hit = (a == out).astype(a.dtype)
         ctx.save_for_backward(hit / hit.sum(axis=axis, keepdims=True))
@@ -147,7 +148,7 @@ class Norm(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray, p: float = 2.0, dim: tuple | None = None,
                 keepdim: bool = False) -> np.ndarray:
-        axis, absa = _axis(dim), np.abs(a)
+        axis, absa = normalize_dims(dim, a.ndim, None), np.abs(a)
         if p == float("inf"):
             out = np.max(absa, axis=axis, keepdims=True) if a.size else np.zeros(())
         elif p == float("-inf"):

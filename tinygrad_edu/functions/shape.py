@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..dims import normalize_dim
 from ..tensor import Tensor
 
 
@@ -79,8 +80,8 @@ def normalize_index(index: Any) -> Any:
     def conv(i: Any) -> Any:
         if isinstance(i, Tensor):
             return i._data
-        if isinstance(i, list):
-            return np.asarray(i)
+        if isinstance(i, list):         # [] selects nothing: an empty integer index
+            return np.asarray(i) if i else np.zeros(0, np.intp)
         return i
     return tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
 
@@ -131,13 +132,28 @@ def _slice_along(ndim: int, dim: int, part: Any) -> tuple:
     return (slice(None),) * dim + (part,) + (slice(None),) * (ndim - dim - 1)
 
 
+def _check_joinable(op: str, arrays: tuple) -> None:
+    if not arrays:
+        raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
+    shape = arrays[0].shape
+    if op == "stack" and any(a.shape != shape for a in arrays):
+        bad = next(i for i, a in enumerate(arrays) if a.shape != shape)
+        raise RuntimeError(f"stack expects each tensor to be equal size, but got {shape} at "
+                           f"entry 0 and {arrays[bad].shape} at entry {bad}")
+
+
 class Cat(Function):
     """z = [a₁, a₂, …] joined along ``dim``.  Each input gets its slice of the gradient."""
     formula = "∂L/∂aₖ = the k-th slice of ∂L/∂z"
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
-        dim = dim % arrays[0].ndim
+        _check_joinable("cat", arrays)
+        for i, a in enumerate(arrays):
+            if not a.ndim:
+                raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot "
+                                   f"be concatenated")
+        dim = normalize_dim(dim, arrays[0].ndim, None)
         ctx.dim, ctx.sizes = dim, [a.shape[dim] for a in arrays]
         return np.concatenate(arrays, axis=dim)
 
@@ -154,7 +170,8 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
-        ctx.dim, ctx.count = dim % (arrays[0].ndim + 1), len(arrays)
+        _check_joinable("stack", arrays)
+        ctx.dim, ctx.count = normalize_dim(dim, arrays[0].ndim + 1, None), len(arrays)
         return np.stack(arrays, axis=ctx.dim)
 
     @staticmethod
@@ -176,6 +193,30 @@ def _pad_widths(ndim: int, pad: tuple) -> list:
 
 
 _NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _check_pad_mode(shape: tuple, pad: tuple, mode: str) -> None:
+    """torch's limits of the reflect/replicate/circular modes: 1-3 padded dimensions
+    after one or two batch/channel dimensions; reflect pads less than the size,
+    circular at most the size; reflect and replicate pad non-empty dimensions."""
+    ndim, k = len(shape), len(pad) // 2
+    if len(pad) % 2 or k not in (1, 2, 3) or ndim not in (k + 1, k + 2):
+        raise NotImplementedError(f"pad: padding size {len(pad)} is not supported for "
+                                  f"{ndim}D input tensor in mode {mode!r} (pad {pad})")
+    if mode != "circular" and not all(shape[1:]):
+        raise RuntimeError(f"pad: expected {k + 1}D or {k + 2}D (batch mode) tensor with "
+                           f"possibly 0 batch size and other non-zero dimensions for input, "
+                           f"but got: {list(shape)} (mode {mode!r})")
+    for i in range(k):
+        size, lo, hi = shape[ndim - 1 - i], pad[2 * i], pad[2 * i + 1]
+        if mode == "reflect" and max(lo, hi) >= size:
+            raise RuntimeError(f"pad: padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({lo}, {hi}) at "
+                               f"dimension {ndim - 1 - i} of input {list(shape)}")
+        if mode == "circular" and max(lo, hi) > size:
+            raise RuntimeError(f"pad: padding value causes wrapping around more than once "
+                               f"(padding ({lo}, {hi}) at dimension {ndim - 1 - i} of input "
+                               f"{list(shape)})")
 
 
 class Pad(Function):
@@ -202,6 +243,7 @@ def pad(x: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Te
     if mode not in _NUMPY_PAD_MODES:
         raise ValueError(f"pad: unknown mode {mode!r}; use 'constant', "
                          f"{', '.join(map(repr, _NUMPY_PAD_MODES))}")
+    _check_pad_mode(x.shape, tuple(pad), mode)
     positions = np.arange(x.numel()).reshape(x.shape)
     gather = np.pad(positions, _pad_widths(x.ndim, tuple(pad)), mode=_NUMPY_PAD_MODES[mode])
     return x.reshape(-1)[gather]

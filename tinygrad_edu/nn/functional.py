@@ -411,10 +411,21 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Tensor | None = Non
         raise ValueError("binary_cross_entropy: all elements of the input must be "
                          "probabilities in [0, 1] (did you mean "
                          "binary_cross_entropy_with_logits?)")
+    _not_differentiable("binary_cross_entropy", weight=weight)
     loss = _fn.BinaryCrossEntropy.apply(input, target.to(input.dtype))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
+
+
+def _not_differentiable(op: str, **arguments: Any) -> None:
+    """torch does not differentiate ``op`` w.r.t. these arguments: one that requires
+    grad is an error there, so here too (rather than a gradient torch never gives)."""
+    for name, value in arguments.items():
+        if isinstance(value, Tensor) and value.requires_grad:
+            raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
+                               f"argument '{name}'. This input cannot have requires_grad "
+                               f"True.")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any,
@@ -427,6 +438,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target shape {tuple(target.shape)} "
                          f"must equal input shape {tuple(input.shape)}")
+    _not_differentiable("binary_cross_entropy_with_logits", weight=weight,
+                        pos_weight=pos_weight)
     if pos_weight is None:
         loss = input.softplus() - input * target
     else:
