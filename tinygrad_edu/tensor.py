@@ -217,7 +217,7 @@ class Tensor:
     def item(self) -> float | int | bool:
         if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a "
-                             f"Python scalar, but this tensor has shape {self._data.shape} "
+                             f"Python scalar, but this tensor has shape {tuple(self._data.shape)} "
                              f"({self._data.size} elements)")
         return self._data.item()
 
@@ -699,7 +699,7 @@ class Tensor:
             raise RuntimeError(f"view size is not compatible with input tensor's size and "
                                f"stride (at least one dimension spans across two contiguous "
                                f"subspaces). Use .reshape(...) instead. (view of shape "
-                               f"{self.shape} as {shape})") from None
+                               f"{tuple(self.shape)} as {shape})") from None
         return self.reshape(shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":

@@ -13,6 +13,8 @@ def _keepdim_shape(shape: tuple, axis: tuple | None) -> tuple:
     as size 1."""
     if axis is None:
         return (1,) * len(shape)
+    if not isinstance(axis, tuple):         # one dim, already in [0, ndim)
+        axis = (axis,)
     return tuple(1 if i in axis else s for i, s in enumerate(shape))
 
 

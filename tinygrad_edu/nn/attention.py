@@ -29,6 +29,7 @@ def _additive(mask: Any, dtype: np.dtype, what: str) -> Any:
         return None
     arr = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if arr.dtype == np.bool_:
+        dtype = np.dtype(dtype)
         return np.where(arr, dtype.type(-np.inf), dtype.type(0))
     if arr.dtype.kind != "f":
         raise TypeError(f"MultiheadAttention: only bool and floating types of {what} are "
@@ -76,8 +77,8 @@ class MultiheadAttention(Module):
         unbatched = query.ndim == 2
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
             raise ValueError(f"MultiheadAttention: query, key and value must all be 3-D "
-                             f"(batched) or 2-D (unbatched), got {query.shape}, {key.shape}, "
-                             f"{value.shape}")
+                             f"(batched) or 2-D (unbatched), got {tuple(query.shape)}, {tuple(key.shape)}, "
+                             f"{tuple(value.shape)}")
         if query.shape[-1] != self.embed_dim:
             raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, "
                                  f"but got {query.shape[-1]}")

@@ -469,7 +469,7 @@ def layer_norm(input: Tensor, normalized_shape: int | tuple | list,
     shape = _normalized_shape(normalized_shape, input)
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.shape != shape:
-            raise RuntimeError(f"layer_norm: {name} has shape {t.shape}, expected the "
+            raise RuntimeError(f"layer_norm: {name} has shape {tuple(t.shape)}, expected the "
                                f"normalized_shape {shape}")
     return _fn.LayerNorm.apply(input._float(), weight, bias, ndim=len(shape), eps=eps)
 
@@ -512,8 +512,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     q, k, v = query._data, key._data, value._data
     if min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1] or \
             k.shape[-2] != v.shape[-2]:
-        raise RuntimeError(f"scaled_dot_product_attention: query {query.shape}, key "
-                           f"{key.shape} and value {value.shape} do not fit: need (…, L, E), "
+        raise RuntimeError(f"scaled_dot_product_attention: query {tuple(query.shape)}, key "
+                           f"{tuple(key.shape)} and value {tuple(value.shape)} do not fit: need (…, L, E), "
                            f"(…, S, E) and (…, S, Ev)")
     dtype = q.dtype
     if scale is None:
@@ -581,7 +581,7 @@ def avg_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | No
               for s, k, st, p in zip((h, w), kernel, stride, padding))
     if min(ho, wo) < 1:
         raise RuntimeError(f"avg_pool2d: output size is too small ({ho}×{wo}) for input "
-                           f"of shape {input.shape} and kernel_size={kernel}")
+                           f"of shape {tuple(input.shape)} and kernel_size={kernel}")
     cols = _fn.Im2Col.apply(x._float(), kernel=kernel, stride=stride, padding=padding)
     out = cols.reshape(n, c, kernel[0] * kernel[1], ho * wo).mean(2).reshape(n, c, ho, wo)
     return out.squeeze(0) if unbatched else out

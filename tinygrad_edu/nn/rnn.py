@@ -82,7 +82,7 @@ class _Cell(Module):
     def _run(self, input: Tensor, hx: Any) -> tuple[Tensor, Tensor | None, bool]:
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
             raise ValueError(f"{type(self).__name__}: expected input of shape (N, "
-                             f"{self.input_size}) or ({self.input_size},), got {input.shape}")
+                             f"{self.input_size}) or ({self.input_size},), got {tuple(input.shape)}")
         unbatched = input.ndim == 1
         x = input.unsqueeze(0) if unbatched else input
         zeros = Tensor(np.zeros((x.shape[0], self.hidden_size), x.dtype))
@@ -178,7 +178,7 @@ class _RNNBase(Module):
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{name}: expected input of shape (L, N, {self.input_size}) "
                              f"(batch_first: (N, L, {self.input_size})) or unbatched (L, "
-                             f"{self.input_size}), got {input.shape}")
+                             f"{self.input_size}), got {tuple(input.shape)}")
         unbatched = input.ndim == 2
         x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first
                                                   else input)      # (L, N, in)

@@ -32,14 +32,14 @@ def _batch(x: Any, name: str) -> np.ndarray:
         arr = arr[None]
     if arr.ndim != 4 or arr.shape[0] != 1:
         raise ValueError(f"{name}: x must be one image of shape (C, H, W) or (1, C, H, W), "
-                         f"got shape {arr.shape}")
+                         f"got shape {tuple(arr.shape)}")
     return arr.astype(arr.dtype if arr.dtype.kind == "f" else np.float32)
 
 
 def _check_target(name: str, scores: Tensor, target: int) -> None:
     if scores.ndim != 2 or not 0 <= target < scores.shape[1]:
         raise ValueError(f"{name}: target {target} is not a class of the model's output "
-                         f"of shape {scores.shape}")
+                         f"of shape {tuple(scores.shape)}")
 
 
 @contextlib.contextmanager
@@ -67,7 +67,7 @@ def _unit_activation(name: str, out: Tensor, unit: int) -> Tensor:
     """The mean activation of channel / neuron ``unit`` of one layer output."""
     if out.ndim < 2 or not 0 <= unit < out.shape[1]:
         raise ValueError(f"{name}: unit {unit} is not a channel of the layer's output of "
-                         f"shape {out.shape}")
+                         f"shape {tuple(out.shape)}")
     return out[0, unit].mean()
 
 
