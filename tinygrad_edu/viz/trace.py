@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import _FREED, Function, _topological_order, enable_grad, no_grad
+from ..autograd import Function, enable_grad, no_grad
+from ..autograd.engine import _topological_order
+from ..autograd.function import _FREED
 from ..nn.module import Parameter
 from ..tensor import Tensor
 

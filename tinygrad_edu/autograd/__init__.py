@@ -1,0 +1,14 @@
+"""The autograd package; its files show the architecture:
+
+- ``grad_mode``: whether ops record (``no_grad``, ``enable_grad``, ``set_grad_enabled``);
+- ``function``: ``Function``, one op = forward + backward, also the ctx and the graph node;
+- ``engine``: the production backward engine (``backward``, ``grad``);
+- ``anomaly``: ``detect_anomaly``.
+"""
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .anomaly import detect_anomaly
+from .function import AccumulateGrad, Function
+from .engine import backward, grad, run_backward
+
+__all__ = ["Function", "AccumulateGrad", "no_grad", "enable_grad", "set_grad_enabled",
+           "is_grad_enabled", "grad", "detect_anomaly", "run_backward", "backward"]

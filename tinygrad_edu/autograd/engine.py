@@ -1,0 +1,289 @@
+"""The backward engine: order the recorded DAG with an iterative depth-first
+search, then walk it from the root to the leaves, calling each node's ``backward``
+exactly once with the *complete* gradient of its output."""
+from __future__ import annotations
+
+import gc
+from typing import Sequence, Iterable
+
+import numpy as np
+
+from ..tensor import Tensor
+from .anomaly import _check_finite
+from .function import _FREED, Function, _make_tensor
+from .grad_mode import _state
+
+__all__ = ["backward", "grad", "run_backward"]
+
+
+def _topological_order(roots: Iterable[Function]) -> list[Function]:
+    """Nodes reachable from ``roots``, every node before the nodes it consumes
+    (iterative depth-first search: no recursion limit)."""
+    order: list[Function] = []
+    visited: set[Function] = set()      # nodes hash by identity
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.inputs))]
+        while stack:
+            node, parents = stack[-1]
+            for t in parents:
+                fn = t.grad_fn if isinstance(t, Tensor) else None
+                if fn is not None and fn not in visited:
+                    visited.add(fn)
+                    stack.append((fn, iter(fn.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)      # post-order: parents first
+    order.reverse()                     # now consumers come before producers
+    return order
+
+
+def _run_hooks(hooks: list | None, g: Tensor) -> Tensor:
+    for hook in hooks or ():
+        new = hook(g)
+        if new is not None:
+            g = new if isinstance(new, Tensor) else Tensor(new)
+    return g
+
+
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
+                 create_graph: bool, inputs: Sequence[Tensor] | None = None) -> list | None:
+    """Apply the chain rule from ``roots`` (seeded with ``root_grads``) to the leaves.
+
+    With ``inputs=None`` the gradients accumulate into the leaves' ``.grad``
+    (``Tensor.backward``); otherwise the gradients w.r.t. ``inputs`` are returned
+    and no ``.grad`` is touched (``te.grad``).
+    """
+    grads: dict[Function, Tensor] = {}      # gradient of each node's output so far
+    leaf_grads: dict[int, list] = {}        # id(leaf) -> [leaf, gradient]
+    wanted_nodes: dict[Function, list] = {}  # non-leaf inputs of te.grad -> positions
+    captured: list = []
+    shared = {id(g._data) for g in root_grads}   # arrays someone else holds: not a leaf's
+    if inputs is not None:
+        captured = [None] * len(inputs)
+        for i, t in enumerate(inputs):
+            if t.grad_fn is not None:
+                wanted_nodes.setdefault(t.grad_fn, []).append(i)
+
+    def deliver(t: Tensor, g: Tensor) -> None:
+        """Add ``g`` to what ``t`` has received so far (summed back to t's shape)."""
+        gd, td = g._data, t._data
+        if gd.shape != td.shape:
+            g = g.sum_to_shape(td.shape)
+        if gd.dtype is not td.dtype and gd.dtype != td.dtype:
+            g = g.to(td.dtype)
+        fn = t.grad_fn
+        if fn is None:
+            entry = leaf_grads.get(id(t))
+            if entry is None:
+                leaf_grads[id(t)] = [t, g]
+            else:
+                entry[1] = entry[1] + g
+        else:
+            prev = grads.get(fn)
+            grads[fn] = g if prev is None else prev + g
+
+    # Speed: the walk allocates many short-lived objects but no cycles, so the cyclic
+    # garbage collector only wastes time here; it is switched back on afterwards.
+    gc_was_enabled, grad_mode = gc.isenabled(), _state["grad"]
+    gc.disable()
+    _state["grad"] = create_graph   # record the backward's own ops only for create_graph
+    try:
+        for t, g in zip(roots, root_grads):
+            if t.requires_grad:
+                deliver(t, g)
+        order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
+        useful = None if inputs is None else _nodes_leading_to(order, inputs)
+        anomaly = _state["anomaly"]
+        plain = not wanted_nodes and useful is None
+        for node in order:
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node._hooks:
+                g = _run_hooks(node._hooks, g)
+            if node._retain is not None:
+                out = node._retain()
+                if out is not None:     # accumulates across backward calls, like a leaf
+                    shared.add(id(g._data))
+                    kept = g if create_graph else g.detach()
+                    out.grad = kept if out.grad is None else out.grad + kept
+            if not plain:           # te.grad only (one test per node otherwise)
+                if node in wanted_nodes:
+                    for i in wanted_nodes[node]:
+                        captured[i] = g
+                if useful is not None and node not in useful:
+                    continue        # nothing it asked for lies below this node
+            if anomaly:     # blame NaN/inf on this node's backward, not its inner ops
+                _state["anomaly"] = False
+                try:
+                    in_grads = node.backward(node, g)
+                finally:
+                    _state["anomaly"] = True
+            else:
+                in_grads = node.backward(node, g)
+            if in_grads.__class__ is not tuple:
+                in_grads = (in_grads,)
+            if len(in_grads) != len(node.inputs):
+                _check_grad_count(node, in_grads)
+            node_inputs, needs = node.inputs, node.needs_input_grad
+            i = -1
+            for gi in in_grads:       # (an index: cheaper than a zip of three)
+                i += 1
+                if gi is not None and needs[i]:
+                    t = node_inputs[i]
+                    if gi.__class__ is Tensor or isinstance(gi, Tensor):
+                        gd = gi._data
+                    else:               # built-in backwards return arrays when not recorded
+                        gi = _make_tensor(gi, False, None)
+                        gd = gi._data
+                    if anomaly:
+                        _check_finite(gd, f"the backward of {node.name()}")
+                    # Speed: deliver()'s commonest case inline: the first gradient
+                    # of t, already of t's shape and dtype
+                    td = t._data
+                    if gd.shape == td.shape and gd.dtype is td.dtype:
+                        fn = t.grad_fn
+                        if fn is not None:
+                            if fn not in grads:
+                                grads[fn] = gi
+                                continue
+                        elif id(t) not in leaf_grads:
+                            leaf_grads[id(t)] = [t, gi]
+                            continue
+                    try:
+                        deliver(t, gi)
+                    except ValueError:      # a custom backward returned a wrong shape
+                        raise ValueError(
+                            f"{node.name()}.backward returned a gradient of shape "
+                            f"{tuple(gi.shape)} for an input of shape {t._data.shape}; it must "
+                            f"have that shape or broadcast to it") from None
+            if not retain_graph:
+                node._saved = _FREED
+    finally:
+        _state["grad"] = grad_mode
+        if gc_was_enabled:
+            gc.enable()
+
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            entry = leaf_grads.get(id(t))
+            if entry is not None:
+                captured[i] = _run_hooks(t._hooks, entry[1])
+        return captured
+    for t, g in leaf_grads.values():
+        if t._hooks:
+            g = _run_hooks(t._hooks, g)
+        if create_graph:
+            t.grad = g if t.grad is None else t.grad + g
+        elif t.grad is not None:
+            t.grad = Tensor._make(t.grad._data + g._data, False, None)
+        else:   # the leaf owns its gradient: copy a view (a read-only broadcast, say) or
+            data = g._data           # an array the caller or another leaf holds (a + b)
+            if data.base is not None or id(data) in shared or not data.flags.writeable:
+                data = data.copy()
+            shared.add(id(data))
+            fresh = data is g._data and not g.requires_grad
+            t.grad = g if fresh else Tensor._make(data, False, None)
+    return None
+
+
+def _nodes_leading_to(order: list[Function], inputs: Sequence[Tensor]) -> set[Function]:
+    """The nodes whose backward must run for ``te.grad``: those with one of ``inputs``
+    somewhere below them (like torch, the walk stops at the inputs, so it neither
+    wastes work nor touches parts of the graph that were already freed)."""
+    leaves = {id(t) for t in inputs if t.grad_fn is None}
+    wanted = {t.grad_fn for t in inputs if t.grad_fn is not None}
+    useful: set[Function] = set()
+    for node in reversed(order):        # producers before consumers
+        for t in node.inputs:
+            if isinstance(t, Tensor) and (id(t) in leaves if t.grad_fn is None else
+                                          t.grad_fn in wanted or t.grad_fn in useful):
+                useful.add(node)
+                break
+    return useful
+
+
+def _check_grad_count(node: Function, in_grads: tuple) -> None:
+    """A backward may leave out trailing gradients of inputs that need none."""
+    if len(in_grads) > len(node.inputs) or any(node.needs_input_grad[len(in_grads):]):
+        raise RuntimeError(f"{node.name()}.backward returned {len(in_grads)} gradients, but "
+                           f"its forward had {len(node.inputs)} inputs")
+
+
+def _as_list(x: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor]:
+    seeds = []
+    for i, out in enumerate(outputs):
+        g = None if grad_outputs is None else grad_outputs[i]
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but this "
+                    f"output has shape {tuple(out.shape)}: pass gradient= (a Tensor of shape "
+                    f"{tuple(out.shape)}, e.g. te.ones_like(out)) to say how to weigh each element")
+            ones = np.empty(out._data.shape, out._data.dtype)   # Speed: np.ones is a Python
+            ones.fill(1)                                       # wrapper, ~1.5 µs more
+            g = Tensor._make(ones, False, None)
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor(np.asarray(g, dtype=out.dtype))
+            if g.shape != out.shape:
+                raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output "
+                                   f"has shape {tuple(out.shape)}; they must match")
+        seeds.append(g)
+    return seeds
+
+
+def backward(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """``tensor.backward()``: accumulate d tensor / d leaf into every leaf's ``.grad``."""
+    if not tensor.requires_grad:
+        raise RuntimeError("backward: this tensor does not require grad and has no "
+                           "grad_fn; set requires_grad=True on the leaves you want "
+                           "gradients for (and don't compute it under no_grad)")
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = _seed_grads([tensor], None if gradient is None else [gradient])
+    run_backward([tensor], seeds, retain_graph, create_graph)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+         retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """d outputs / d inputs as a tuple, like ``torch.autograd.grad``; ``.grad`` of the
+    inputs is left untouched."""
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError("grad: one of the differentiated Tensors does not require grad")
+    for o in outs:
+        if not o.requires_grad:
+            raise RuntimeError("grad: one of the outputs does not require grad (no grad_fn)")
+    if grad_outputs is not None:
+        grad_outputs = _as_list(grad_outputs) if not isinstance(grad_outputs, Tensor) \
+            else [grad_outputs]
+        if len(grad_outputs) != len(outs):
+            raise RuntimeError(f"grad: got {len(grad_outputs)} grad_outputs for "
+                               f"{len(outs)} outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outs, _seed_grads(outs, grad_outputs), retain_graph,
+                          create_graph, inputs=ins)
+    for i, g in enumerate(result):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} does not appear in the graph of the outputs; pass "
+                    f"allow_unused=True to get None for it")
+        elif not create_graph:
+            result[i] = g.detach()
+    return tuple(result)

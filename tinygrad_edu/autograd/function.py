@@ -1,0 +1,235 @@
+"""``Function``: one op = ``forward`` + ``backward``; its instance is also the
+``ctx`` of the op and the node of the recorded graph.
+
+A ``Function`` subclass is one op: ``forward`` works on NumPy arrays, ``backward``
+on Tensors (so the backward pass can itself be recorded for higher-order
+gradients). Calling ``Op.apply(*inputs)`` runs ``forward`` and, when grad mode is
+on and an input requires grad, records the ``Function`` instance as the output's
+``grad_fn``. That instance doubles as the ``ctx`` object (as in PyTorch): it keeps
+the inputs, what ``forward`` saved, and the hooks of its output.
+"""
+from __future__ import annotations
+
+import itertools
+import operator
+import weakref
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .anomaly import _check_finite
+from .grad_mode import _state
+
+__all__ = ["Function", "AccumulateGrad"]
+
+_ndarray, _new_object, _make_tensor = np.ndarray, object.__new__, Tensor._make
+_is = operator.is_
+_FREED = object()  # marks a node whose saved tensors were released by backward
+# one shared needs_input_grad tuple per pattern of up to 3 inputs (a fixed table): fewer
+# objects kept per recorded node, which makes the garbage collector's walks cheaper
+_SHARED_FLAGS = {flags: flags for n in (1, 2, 3)
+                 for flags in itertools.product((False, True), repeat=n)}
+
+
+class Function:
+    """Base class of every op. Subclasses define two static methods:
+
+        forward(ctx, *arrays, **params) -> np.ndarray
+        backward(ctx, grad: Tensor) -> Tensor | tuple[Tensor | None, ...]
+
+    ``backward`` returns one gradient per positional input of ``apply`` (``None``
+    where there is none); gradients of broadcast inputs may keep the broadcast
+    shape: the engine sums them back to the input's shape.
+    """
+
+    # Speed: slots make a node one small object, not an object plus its dict, so
+    # recording is cheaper and so are the garbage collector's walks over a long graph.
+    # Attributes a forward sets on ctx (ctx.shape = ...) go to the ``__dict__`` slot.
+    __slots__ = ("inputs", "needs_input_grad", "_saved", "__dict__")
+    # _saved: what forward saved (+ the output's array), an int n when it saved exactly
+    # its first n inputs, or _FREED
+    formula: str = ""            # the local derivative, shown by the renderer
+    # defaults read by the engine, overridden per instance only when used
+    _hooks: list | None = None
+    _retain: weakref.ref | None = None
+    _module_calls: tuple = ()    # ((module, positional args), ...) set by nn.Module.__call__
+    _kwargs: dict = {}           # apply's keyword params, kept so viz can replay the op
+
+    @staticmethod
+    def forward(ctx: "Function", *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: "Function", grad: Tensor) -> Any:
+        raise NotImplementedError
+
+    # -- ctx API (PyTorch's names) --------------------------------------------
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for ``backward``; they are released after backward."""
+        self._saved = arrays
+
+    def _freed_error(self) -> RuntimeError:
+        return RuntimeError(
+            f"Trying to backward through the graph a second time (through "
+            f"{self.name()}): its saved tensors were freed after the first "
+            f"backward. Pass retain_graph=True to the first backward() if you "
+            f"need to call it again.")
+
+    @property
+    def saved_arrays(self) -> tuple:
+        """The saved arrays themselves, for a backward that computes on arrays because
+        it is not being recorded (no ``create_graph``): nothing to wrap or look up."""
+        saved = self._saved
+        if saved is _FREED:
+            raise self._freed_error()
+        if saved.__class__ is int:          # forward saved exactly its first n inputs
+            result = []         # (a plain loop: cheaper than a comprehension for 2 inputs)
+            for t in self.inputs[:saved]:
+                result.append(t._data if t.__class__ is Tensor or isinstance(t, Tensor) else t)
+            return tuple(result)
+        return saved[:-1]                   # (apply appended the output's array)
+
+    def unpack(self, grad: Tensor) -> tuple:
+        """``(saved, grad)`` for a backward whose formula is plain arithmetic: the
+        graph's Tensors when the backward is recorded (``create_graph``), else the bare
+        arrays, so that one formula runs as Tensor ops or as plain NumPy."""
+        if _state["grad"]:
+            return self.saved_tensors, grad
+        return self.saved_arrays, grad._data
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved arrays as Tensors of the graph itself when they are an input or
+        the output (so ``create_graph=True`` differentiates through them)."""
+        saved = self._saved
+        if saved is _FREED:
+            raise self._freed_error()
+        if saved.__class__ is int:          # forward saved exactly its first n inputs
+            result = []         # (a plain loop: cheaper than a comprehension for 2 inputs)
+            for t in self.inputs[:saved]:
+                if t.__class__ is not Tensor and isinstance(t, _ndarray):
+                    t = Tensor._make(t, False, None)    # a constant operand
+                result.append(t)
+            return tuple(result)
+        if not saved:
+            return ()
+        out = saved[-1]                     # apply appended the output's array
+        inputs = self.inputs
+        result = []
+        for arr in saved[:-1]:
+            if arr is out:      # the output: a Tensor made by this node, as PyTorch unpacks it
+                arr = Tensor._make(arr, True, self)
+            elif arr.__class__ is _ndarray or isinstance(arr, _ndarray):
+                owner = None    # an input's array: that input itself, else a constant
+                for t in inputs:            # a plain scan: cheaper than a lookup dict
+                    if t is not arr and isinstance(t, Tensor) and t._data is arr:
+                        owner = t
+                        break
+                arr = Tensor._make(arr, False, None) if owner is None else owner
+            result.append(arr)              # Python values (shapes, dims) pass through
+        return tuple(result)
+
+    @classmethod
+    def name(cls) -> str:
+        """The short op name (``Mul``), as the graph renderer shows it."""
+        return cls.__name__
+
+    torch_name: str = ""         # PyTorch's node name when it is not name() + "Backward0"
+
+    def __repr__(self) -> str:
+        """``<MulBackward0>``, as PyTorch prints the node."""
+        return f"<{self.torch_name or self.name() + 'Backward0'}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, 0), …)`` per input as in PyTorch: the input's ``grad_fn``, an
+        ``AccumulateGrad`` for a leaf that requires grad, else ``None``."""
+        out = []
+        for t in getattr(self, "inputs", ()):
+            if not isinstance(t, Tensor):
+                node = None
+            elif t.grad_fn is not None:
+                node = t.grad_fn
+            else:
+                node = AccumulateGrad(t) if t.requires_grad else None
+            out.append((node, 0))
+        return tuple(out)
+
+
+    # -- recording ---------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``forward`` on the arrays of ``args`` and record the node if needed."""
+        ctx = _new_object(cls)
+        ctx._saved = ()
+        arrays: list = []       # plain loops: faster than comprehensions for 1-3 args
+        record = False
+        if _state["grad"]:
+            need = []
+            for a in args:      # (an exact-class test first: cheaper than isinstance)
+                if a.__class__ is Tensor or isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    need.append(a.requires_grad)
+                else:
+                    arrays.append(a)
+                    need.append(False)
+            record = True in need
+            need = tuple(need)
+            ctx.needs_input_grad = _SHARED_FLAGS.get(need, need)
+        else:       # no_grad, and every backward without create_graph: record nothing
+            for a in args:
+                arrays.append(a._data if a.__class__ is Tensor or isinstance(a, Tensor) else a)
+            ctx.needs_input_grad = (False,) * len(args)
+        try:
+            data = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
+        except (ValueError, IndexError) as exc:     # NumPy's text names neither op nor shapes
+            shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays
+                                  if isinstance(a, np.ndarray))
+            kind = ValueError if isinstance(exc, ValueError) else IndexError
+            raise kind(f"{cls.name().lower()}: cannot apply to shapes {shapes}: {exc}") from None
+        if data.__class__ is not _ndarray:   # NumPy returns scalars for 0-d results
+            raw, data = data, np.asarray(data)
+            if ctx._saved:
+                ctx._saved = tuple(data if s is raw else s for s in ctx._saved)
+        if _state["anomaly"]:
+            _check_finite(np.asarray(data), f"the forward of {cls.name()}")
+        if not record:
+            return _make_tensor(data, False, None)
+        out = _make_tensor(data, True, ctx)
+        ctx.inputs = args
+        if kwargs:          # most ops have none: keep the shared empty class default
+            ctx._kwargs = kwargs
+        saved = ctx._saved
+        if saved:
+            # exactly the first inputs (a·b, A@B, x and W of x·Wᵀ + b)? They are in
+            # ctx.inputs already: keep their number, not one more tuple per node (the
+            # first test turns down ops that saved their output, like ReLU, cheaply)
+            if (saved[0] is arrays[0] and len(saved) <= len(arrays)
+                    and all(map(_is, saved, arrays))):
+                ctx._saved = len(saved)
+            else:   # keep the output's array, not the output Tensor: that would be a
+                ctx._saved = saved + (data,)    # reference cycle node → output → node
+        return out
+
+
+class AccumulateGrad:
+    """The node PyTorch puts where a gradient reaches a leaf: ``variable`` is the leaf."""
+
+    __slots__ = ("variable",)
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
