@@ -61,7 +61,7 @@ def _data(rng: np.random.Generator, batch: int, features: int, classes: int) -> 
 
 
 def _copy_params_to_torch(model: nn.Module, tmodel: "torch.nn.Module") -> None:
-    state = {k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()}
+    state = {k: torch.tensor(v.detach().numpy()) for k, v in model.state_dict().items()}
     tmodel.load_state_dict(state)
 
 
@@ -102,7 +102,7 @@ def tiny() -> dict:
     y = np.sin(x.sum(1, keepdims=True)).astype(np.float32)
     model = _mlp(sizes, nn.Tanh)
     np_net = ref.TanhMLP(sizes, x, y)
-    np_net.params = [(lin.weight.data.copy(), lin.bias.data.copy())
+    np_net.params = [(lin.weight.detach().numpy().copy(), lin.bias.detach().numpy().copy())
                      for lin in model if isinstance(lin, nn.Linear)]
     steps = {"tinygrad_edu": _training_step(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01),
                                         te.Tensor(x), te.Tensor(y)),
@@ -120,7 +120,7 @@ def _classifier(sizes: list[int], batch: int) -> dict:
     x, labels = _data(rng, batch, sizes[0], sizes[-1])
     model = _mlp(sizes, nn.ReLU)
     np_net = ref.ReluMLP(sizes, x, labels)
-    np_net.params = [(lin.weight.data.copy(), lin.bias.data.copy())
+    np_net.params = [(lin.weight.detach().numpy().copy(), lin.bias.detach().numpy().copy())
                      for lin in model if isinstance(lin, nn.Linear)]
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     steps = {"tinygrad_edu": _training_step(model, nn.CrossEntropyLoss(), opt, te.Tensor(x),
@@ -153,8 +153,8 @@ def conv() -> dict:
     model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(8 * 13 * 13, 10))
     np_net = ref.ConvNet(x, labels)
-    np_net.k, np_net.kb = model[0].weight.data.copy(), model[0].bias.data.copy()
-    np_net.w, np_net.b = model[4].weight.data.copy(), model[4].bias.data.copy()
+    np_net.k, np_net.kb = model[0].weight.detach().numpy().copy(), model[0].bias.detach().numpy().copy()
+    np_net.w, np_net.b = model[4].weight.detach().numpy().copy(), model[4].bias.detach().numpy().copy()
     steps = {"tinygrad_edu": _training_step(model, nn.CrossEntropyLoss(),
                                         optim.SGD(model.parameters(), lr=0.01),
                                         te.Tensor(x), te.Tensor(labels)),

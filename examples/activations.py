@@ -48,8 +48,8 @@ def derivative(fn, x_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y = fn(x)
     if y.requires_grad:
         y.sum().backward()
-    grad = x.grad.numpy() if x.grad is not None else np.zeros_like(x_values)
-    return y.numpy(), grad
+    grad = x.grad.detach().numpy() if x.grad is not None else np.zeros_like(x_values)
+    return y.detach().numpy(), grad
 
 
 def main() -> None:

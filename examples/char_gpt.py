@@ -145,7 +145,7 @@ class GPT(nn.Module):
         for _ in range(max_new_tokens):
             idx_cond = idx if idx.size(1) <= self.block_size else idx[:, -self.block_size:]
             logits, _ = self(idx_cond)
-            probs = F.softmax(logits[:, -1, :] / temperature, dim=-1).numpy()
+            probs = F.softmax(logits[:, -1, :] / temperature, dim=-1).detach().numpy()
             nxt = [[rng.choice(probs.shape[-1], p=row / row.sum())] for row in probs]
             idx = torch.cat((idx, torch.tensor(nxt)), dim=1)
         return idx

@@ -83,7 +83,7 @@ def main() -> None:
         idx, state, out = torch.tensor([[stoi["\n"]]]), None, []
         for _ in range(60 if args.quick else 300):
             logits, state = model(idx, state)
-            probs = F.softmax(logits[0, -1], dim=-1).numpy()
+            probs = F.softmax(logits[0, -1], dim=-1).detach().numpy()
             nxt = int(rng.choice(V, p=probs / probs.sum()))
             out.append(chars[nxt])
             idx = torch.tensor([[nxt]])

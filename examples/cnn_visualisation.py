@@ -82,7 +82,7 @@ def main() -> None:
     conv1, conv2 = model[0], model[3]
     model64 = copy.deepcopy(model).double()
 
-    labels = y_test.numpy()
+    labels = y_test.detach().numpy()
     first = [int(np.flatnonzero(labels == d)[0]) for d in range(10)]
     digit = x_test[first[0]]
     w = te.viz.filters(conv1, path=args.out / "cnn_filters.png")
@@ -113,12 +113,12 @@ def main() -> None:
         guided = te.viz.guided_backprop(model, x, c)[0]
         cam = te.viz.grad_cam(model, x, c, layer=conv2)
         occ = te.viz.occlusion(model, x, c, patch=4)
-        ink = x.numpy()[0] > 0.5
+        ink = x.detach().numpy()[0] > 0.5
         # the most salient pixel on the ink: on the flat background (and on saturated
         # ink) max-pool windows hold ties, where the one-sided derivatives differ
         r, col = np.unravel_index(np.where(ink, sal, -1).argmax(), sal.shape)
         # check the gradient numerically, in float64 with a small step (ReLU has kinks)
-        h, bumped = 1e-5, x.numpy()[None].astype(np.float64)
+        h, bumped = 1e-5, x.detach().numpy()[None].astype(np.float64)
         with te.no_grad():
             bumped[0, 0, r, col] += h
             up = model64(te.tensor(bumped))[0, c].item()
@@ -128,12 +128,12 @@ def main() -> None:
               f"finite difference {abs(up - down) / (2 * h):.4f}; Grad-CAM mean on ink "
               f"{cam[ink].mean():.2f}, off ink {cam[~ink].mean():.2f}; occlusion lowers "
               f"P to {np.nanmin(occ):.3f}")
-        for ax, img, title, cmap in zip(axes[c], (x.numpy()[0], sal, guided.clip(0), cam, occ),
+        for ax, img, title, cmap in zip(axes[c], (x.detach().numpy()[0], sal, guided.clip(0), cam, occ),
                                         ("digit", "saliency", "guided", "Grad-CAM on the digit",
                                          "occlusion: P(class)"),
                                         ("gray", "jet", "jet", "jet", "viridis")):
             if title.startswith("Grad-CAM"):                # the heat map over the digit
-                ax.imshow(x.numpy()[0], cmap="gray")
+                ax.imshow(x.detach().numpy()[0], cmap="gray")
                 ax.imshow(img, cmap=cmap, alpha=0.5)
             else:
                 ax.imshow(img, cmap=cmap, vmin=0 if cmap == "viridis" else None,

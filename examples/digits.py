@@ -82,13 +82,13 @@ def main() -> None:
           f"{hist_cnn['val_accuracy'][-1]:.2%}")
 
     with te.no_grad():
-        pred = mlp.eval()(x_test).argmax(dim=1).numpy()
-    wrong = np.flatnonzero(pred != y_test.numpy())
+        pred = mlp.eval()(x_test).argmax(dim=1).detach().numpy()
+    wrong = np.flatnonzero(pred != y_test.detach().numpy())
     print(f"the MLP misclassifies {len(wrong)} of {len(x_test)} test digits")
     raw_test = digits_split(standardized=False)[1]
     fig, axes = plt.subplots(2, 6, figsize=(9, 3.6))
     for ax, i in zip(axes.flat, range(12)):
-        img = raw_test[i].numpy().reshape(8, 8)
+        img = raw_test[i].detach().numpy().reshape(8, 8)
         ax.imshow(img, cmap="gray_r")
         ok = pred[i] == y_test[i].item()
         ax.set_title(f"pred {pred[i]}" + ("" if ok else f" (is {y_test[i].item()})"),

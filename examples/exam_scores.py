@@ -62,12 +62,12 @@ def main() -> None:
     hidden, o = forward(x, w1, w2)
     loss = 0.5 * ((y - o) ** 2).sum()
     loss.backward()
-    d_w1, d_w2 = text_backward(x.numpy(), y.numpy(), np.asarray(TEXT_W2),
+    d_w1, d_w2 = text_backward(x.detach().numpy(), y.detach().numpy(), np.asarray(TEXT_W2),
                                hidden.detach().numpy(), o.detach().numpy())
     for name, hand, auto in (("W1", d_w1, w1.grad), ("W2", d_w2, w2.grad)):
         print(f"   text's Δ{name} = {np.round(hand, 6).ravel().tolist()}")
-        print(f"   -autograd ∂L/∂{name} = {np.round(-auto.numpy(), 6).ravel().tolist()} "
-              f"(max difference {np.abs(hand + auto.numpy()).max():.1e})")
+        print(f"   -autograd ∂L/∂{name} = {np.round(-auto.detach().numpy(), 6).ravel().tolist()} "
+              f"(max difference {np.abs(hand + auto.detach().numpy()).max():.1e})")
 
     steps = 1000 if args.quick else 100_000
     print(f"\n3. training as the text does: randn weights, W += Xᵀ·delta, {steps} steps")

@@ -58,8 +58,8 @@ def main() -> None:
                 pred = model(x)
             print(f"{name:<10} {activation:<10} {init:<7} {mse:>10.5f}")
             ax = axes[k]
-            ax.plot(x.numpy(), y.numpy(), "k", lw=3, alpha=0.3, label="target")
-            ax.plot(x.numpy(), pred.numpy(), "C1", label="network")
+            ax.plot(x.detach().numpy(), y.detach().numpy(), "k", lw=3, alpha=0.3, label="target")
+            ax.plot(x.detach().numpy(), pred.detach().numpy(), "C1", label="network")
             ax.set_title(f"{activation} + {init} init: MSE {mse:.4f}", fontsize=10)
             axes[-1].plot(np.arange(1, steps + 1), losses, label=f"{activation}+{init}")
         axes[0].legend(fontsize=8)

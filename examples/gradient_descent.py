@@ -83,7 +83,7 @@ def main() -> None:
     print("gradient of x0² + x1² at (3, 4):")
     print(f"  the text's code (x + h twice): {numerical_gradient_as_printed(function_2, point)}")
     print(f"  central difference:            {numerical_gradient(function_2, point)}")
-    print(f"  autograd:                      {x.grad.numpy()}")
+    print(f"  autograd:                      {x.grad.detach().numpy()}")
 
     init = np.array([-3.0, 4.0])
     print("\n100 steps of x <- x - 0.1 * grad f(x) from (-3, 4):")

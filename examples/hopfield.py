@@ -52,7 +52,7 @@ def recall(w: te.Tensor, s: te.Tensor, synchronous: bool = False, max_sweeps: in
     """Update until nothing changes; returns the final state and the energy before
     the first sweep and after each sweep. Asynchronous: one neuron at a time in a
     random order per sweep. Synchronous: s ← sign(W s); warns on a 2-cycle."""
-    w_, s_ = w.numpy().astype(np.float64), s.numpy().astype(np.float64)
+    w_, s_ = w.detach().numpy().astype(np.float64), s.detach().numpy().astype(np.float64)
     gen = np.random.default_rng(seed)
     energies, previous = [energy(w_, s_)], None
     for _ in range(max_sweeps):
@@ -99,7 +99,7 @@ def main() -> None:
               f"sweep(s), recalled {correct:.0%} of the pixels")
         print("   energy per sweep: " + ", ".join(f"{e:.2f}" for e in energies))
         for row, img in enumerate((patterns[i], noisy, recalled)):
-            axes[row, i].imshow(img.reshape(10, 10).numpy(), cmap="gray_r")
+            axes[row, i].imshow(img.reshape(10, 10).detach().numpy(), cmap="gray_r")
         axes[0, i].set_title(name)
 
     mixture = te.where(patterns[0] + patterns[1] + patterns[2] >= 0, 1.0, -1.0)
@@ -115,7 +115,7 @@ def main() -> None:
           f"(E(−p) = E(p) = {energies[0]:.2f})")
     for row, (title, img) in enumerate((("mixture T+L+X", mixture), ("its minimum", stuck),
                                         ("inverted T", inverted))):
-        axes[row, len(names)].imshow(img.reshape(10, 10).numpy(), cmap="gray_r")
+        axes[row, len(names)].imshow(img.reshape(10, 10).detach().numpy(), cmap="gray_r")
         axes[row, len(names)].set_title(title, fontsize=9)
 
     start = to_pattern(["#." * 5, ".#" * 5] * 5)             # a checkerboard
@@ -130,7 +130,7 @@ def main() -> None:
           f"{len(a_energies) - 1} sweep(s), energy {a_energies[-1]:.2f}")
     for row, (title, img) in enumerate((("checkerboard", start), ("sync: 2-cycle", cycled),
                                         ("async: fixed point", settled))):
-        axes[row, len(names) + 1].imshow(img.reshape(10, 10).numpy(), cmap="gray_r")
+        axes[row, len(names) + 1].imshow(img.reshape(10, 10).detach().numpy(), cmap="gray_r")
         axes[row, len(names) + 1].set_title(title, fontsize=9)
     for ax in axes.ravel():
         ax.set_xticks([]); ax.set_yticks([])

@@ -18,10 +18,10 @@ class TwoLayerNet:
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int) -> None:
         self.params = {
-            "W1": te.tensor(0.1 * te.randn(n_in, n_hidden).numpy(), dtype=te.float64,
+            "W1": te.tensor(0.1 * te.randn(n_in, n_hidden).detach().numpy(), dtype=te.float64,
                             requires_grad=True),
             "b1": te.zeros(n_hidden, dtype=te.float64, requires_grad=True),
-            "W2": te.tensor(0.1 * te.randn(n_hidden, n_out).numpy(), dtype=te.float64,
+            "W2": te.tensor(0.1 * te.randn(n_hidden, n_out).detach().numpy(), dtype=te.float64,
                             requires_grad=True),
             "b2": te.zeros(n_out, dtype=te.float64, requires_grad=True),
         }
@@ -34,9 +34,9 @@ class TwoLayerNet:
 
 
 def numerical_gradient(f, param: te.Tensor, h: float = 1e-5) -> np.ndarray:
-    """Central differences, one element at a time (changing ``param.data`` in place)."""
-    grad = np.zeros_like(param.data)
-    flat, gflat = param.data.reshape(-1), grad.reshape(-1)
+    """Central differences, one element at a time (changing ``param.detach().numpy()`` in place)."""
+    grad = np.zeros_like(param.detach().numpy())
+    flat, gflat = param.detach().numpy().reshape(-1), grad.reshape(-1)
     with te.no_grad():
         for i in range(flat.size):
             old = flat[i]
@@ -53,7 +53,7 @@ def main() -> None:
     args = example_args(__doc__.splitlines()[0])
     te.manual_seed(0)
     x, t = te.data.load_digits()
-    x, t = te.tensor(x[:100].numpy(), dtype=te.float64), t[:100]
+    x, t = te.tensor(x[:100].detach().numpy(), dtype=te.float64), t[:100]
     net = TwoLayerNet(64, 10 if args.quick else 50, 10)
     loss = lambda: net.loss(x, t)                       # noqa: E731
 
@@ -68,7 +68,7 @@ def main() -> None:
     n = sum(p.numel() for p in net.params.values())
     print(f"{n} parameters, loss on 100 digits = {loss().item():.6f}")
     for name, p in net.params.items():
-        diff = np.abs(numeric[name] - p.grad.numpy()).max()
+        diff = np.abs(numeric[name] - p.grad.detach().numpy()).max()
         print(f"{name}: max |numerical - autograd| = {diff:.2e}")
     print(f"numerical gradient: {t_numeric * 1000:.1f} ms ({2 * n} forward passes)")
     print(f"autograd:           {t_autograd * 1000:.2f} ms (1 forward + 1 backward)")

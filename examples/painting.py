@@ -96,14 +96,14 @@ def main() -> None:
     hist_cls = train(classifier, nn.CrossEntropyLoss(), coords, labels, epochs,
                      metrics=("accuracy",))
     with te.no_grad():
-        painted = painter(coords).numpy().reshape(*shape, 3)
-        blue = classifier(coords).argmax(dim=1).numpy().reshape(shape)
+        painted = painter(coords).detach().numpy().reshape(*shape, 3)
+        blue = classifier(coords).argmax(dim=1).detach().numpy().reshape(shape)
         pixel = te.tensor([[-1.0, -1.0]])                  # the top-left pixel, (row, col) = (0, 0)
         pixel_rgb = painter(pixel)[0].tolist()
         pixel_class = classifier(pixel).argmax(dim=1).item()
     print(f"{shape[0]}x{shape[1]} image, {epochs} epochs")
     print(f"regression (RGB): MSE {hist_rgb['loss'][0]:.4f} -> {hist_rgb['loss'][-1]:.4f}")
-    acc = (blue.ravel() == labels.numpy()).mean()
+    acc = (blue.ravel() == labels.detach().numpy()).mean()
     print(f"classification (blue/grey): loss {hist_cls['loss'][0]:.4f} -> "
           f"{hist_cls['loss'][-1]:.4f}, pixel accuracy {acc:.2%}")
     print(f"pixel (0, 0): RGB {[round(v, 3) for v in pixel_rgb]} (true "
@@ -114,7 +114,7 @@ def main() -> None:
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
     for ax, (title, img, kw) in zip(axes, [
             ("original", image, {}), ("MLP → RGB (regression)", painted.clip(0, 1), {}),
-            ("blue / grey (target)", labels.numpy().reshape(shape), {"cmap": palette}),
+            ("blue / grey (target)", labels.detach().numpy().reshape(shape), {"cmap": palette}),
             (f"MLP → blue / grey ({acc:.1%})", blue, {"cmap": palette})]):
         ax.imshow(img, interpolation="nearest", **kw)
         ax.set_title(title, fontsize=10); ax.axis("off")

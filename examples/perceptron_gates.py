@@ -72,8 +72,8 @@ def main() -> None:
     gx, gy = np.meshgrid(grid, grid)
     with te.no_grad():
         pg = model(te.tensor(np.stack([gx.ravel(), gy.ravel()], 1))).sigmoid()
-    ax1.contourf(gx, gy, pg.numpy().reshape(gx.shape), levels=20, cmap="RdBu_r")
-    ax1.scatter(x.numpy()[:, 0], x.numpy()[:, 1], c=y.numpy(), cmap="RdBu_r",
+    ax1.contourf(gx, gy, pg.detach().numpy().reshape(gx.shape), levels=20, cmap="RdBu_r")
+    ax1.scatter(x.detach().numpy()[:, 0], x.detach().numpy()[:, 1], c=y.detach().numpy(), cmap="RdBu_r",
                 edgecolors="k", s=120)
     ax1.set_title("learned XOR: P(output = 1)")
     ax2.plot(losses)

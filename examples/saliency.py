@@ -18,11 +18,11 @@ from _common import example_args, plt, save
 def saliency(model, image: te.Tensor, cls: int) -> np.ndarray:
     x = image.reshape(1, 64).detach().requires_grad_()
     model(x)[0, cls].backward()
-    return np.abs(x.grad.numpy()).reshape(8, 8)
+    return np.abs(x.grad.detach().numpy()).reshape(8, 8)
 
 
 def occlusion(model, image: te.Tensor, cls: int, patch: int = 2) -> np.ndarray:
-    base = image.numpy().reshape(8, 8)
+    base = image.detach().numpy().reshape(8, 8)
     with te.no_grad():
         s0 = model(image.reshape(1, 64))[0, cls].item()
         drops, counts = np.zeros((8, 8)), np.zeros((8, 8))
@@ -42,7 +42,7 @@ def main() -> None:
     with te.no_grad():
         print(f"MLP test accuracy {(model(x_test).argmax(dim=1) == y_test).float().mean().item():.2%}")
     raw_test = digits_split(standardized=False)[1]
-    labels = y_test.numpy()      # the first test image of some different digits
+    labels = y_test.detach().numpy()      # the first test image of some different digits
     shown = [int(np.flatnonzero(labels == d)[0]) for d in ((0, 3, 8) if args.quick
                                                            else (0, 2, 3, 5, 8, 9))]
     fig, axes = plt.subplots(len(shown), 3, figsize=(7, 2.4 * len(shown)), squeeze=False)
@@ -55,7 +55,7 @@ def main() -> None:
         r, c = np.unravel_index(sal.argmax(), sal.shape)
         # finite-difference check of the gradient at the most salient pixel
         h = 1e-2
-        bumped = image.numpy().copy().reshape(1, 64)
+        bumped = image.detach().numpy().copy().reshape(1, 64)
         with te.no_grad():
             bumped[0, r * 8 + c] += h
             up = model(te.tensor(bumped))[0, cls].item()
@@ -67,7 +67,7 @@ def main() -> None:
               f"most salient pixel ({r}, {c}): |grad| {sal[r, c]:.3f}, finite difference "
               f"{abs(up - down) / (2 * h):.3f}; largest occlusion drop {occ[ro, co]:.3f} at "
               f"({ro}, {co}); correlation of the maps {corr:.2f}")
-        for ax, img, title, cmap in zip(row, (raw_test[i].numpy().reshape(8, 8), sal, occ),
+        for ax, img, title, cmap in zip(row, (raw_test[i].detach().numpy().reshape(8, 8), sal, occ),
                                         (f"digit, predicted {cls}", "saliency |∂score/∂x|",
                                          "occlusion: score drop"), ("gray_r", "hot", "hot")):
             ax.imshow(img, cmap=cmap); ax.set_title(title, fontsize=9); ax.axis("off")

@@ -166,8 +166,8 @@ def first_fit(out: Path) -> None:
     ax1.grid(alpha=0.3)
     with te.no_grad():
         pred = model(x)
-    ax2.plot(x.numpy(), y.numpy(), label="2·sin(x) + 5", lw=3, alpha=0.5)
-    ax2.plot(x.numpy(), pred.numpy(), label="model", lw=1.5, ls="--", color="k")
+    ax2.plot(x.detach().numpy(), y.detach().numpy(), label="2·sin(x) + 5", lw=3, alpha=0.5)
+    ax2.plot(x.detach().numpy(), pred.detach().numpy(), label="model", lw=1.5, ls="--", color="k")
     ax2.set(xlabel="x", title="after 500 Adam steps")
     ax2.legend()
     ax2.grid(alpha=0.3)
@@ -195,10 +195,10 @@ def activations(out: Path) -> None:
         y = fn(x)
         if y.requires_grad:
             y.sum().backward()
-            dy = x.grad.numpy()
+            dy = x.grad.detach().numpy()
         else:                       # the step has no useful derivative
             dy = np.zeros_like(xs)
-        ax.plot(xs, y.numpy(), label="f(x)", lw=2)
+        ax.plot(xs, y.detach().numpy(), label="f(x)", lw=2)
         ax.plot(xs, dy, label="f'(x) from backward()", lw=2, ls="--")
         ax.set_title(name)
         ax.axhline(0, color="grey", lw=0.5)
@@ -233,12 +233,12 @@ def xor_regions(out: Path) -> None:
     g = np.linspace(-0.5, 1.5, 201, dtype=np.float32)
     gx, gy = np.meshgrid(g, g)
     with te.no_grad():
-        z = predict(Tensor(np.stack([gx.ravel(), gy.ravel()], 1))).numpy().reshape(gx.shape)
+        z = predict(Tensor(np.stack([gx.ravel(), gy.ravel()], 1))).detach().numpy().reshape(gx.shape)
     fig, ax = plt.subplots(figsize=(4.6, 4))
     cs = ax.contourf(gx, gy, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
     ax.contour(gx, gy, z, levels=[0.5], colors="k", linewidths=1.5)
     for label, face in [(0, "white"), (1, "black")]:
-        pts = X.numpy()[y.numpy() == label]
+        pts = X.detach().numpy()[y.detach().numpy() == label]
         ax.scatter(pts[:, 0], pts[:, 1], c=face, s=140, edgecolors="k", linewidths=1.5,
                    zorder=3, label=f"XOR = {label}")
     ax.legend(loc="upper center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, -0.14))
@@ -259,8 +259,8 @@ def losses(out: Path) -> None:
     for name, loss in curves.items():
         p.grad = None
         loss.sum().backward()
-        ax1.plot(p.numpy(), loss.numpy(), lw=2, label=name)
-        ax2.plot(p.numpy(), p.grad.numpy(), lw=2, label=name)
+        ax1.plot(p.detach().numpy(), loss.detach().numpy(), lw=2, label=name)
+        ax2.plot(p.detach().numpy(), p.grad.detach().numpy(), lw=2, label=name)
     ax1.set(xlabel="probability given to the correct class", ylabel="loss", ylim=(0, 5))
     ax2.set(xlabel="probability given to the correct class", ylabel="∂loss/∂p (backward)",
             ylim=(-10, 0.5))
@@ -277,14 +277,14 @@ def finite_difference_error(out: Path) -> None:
     in float64 and float32: truncation error falls with ε, rounding error grows."""
     plt = _pyplot()
     X = Tensor.randn(16, 4, dtype=np.float64)
-    w0 = Tensor.randn(4, dtype=np.float64).numpy()
+    w0 = Tensor.randn(4, dtype=np.float64).detach().numpy()
     epsilons = np.geomspace(1e-12, 1e-1, 45)
     fig, ax = plt.subplots(figsize=(7, 3.8))
     for dtype in (np.float64, np.float32):
-        Xd = Tensor(X.numpy().astype(dtype))
+        Xd = Tensor(X.detach().numpy().astype(dtype))
         w = Tensor(w0.astype(dtype), requires_grad=True)
         (Xd @ w).tanh().sum().backward()
-        exact = w.grad.numpy()[0].astype(np.float64)
+        exact = w.grad.detach().numpy()[0].astype(np.float64)
         errors = []
         for eps in epsilons:
             def f(shift: float) -> float:
@@ -325,13 +325,13 @@ def optimizers(out: Path) -> None:
     for name, make in settings:
         p = Tensor([-9.0, 2.0], requires_grad=True)
         opt = make([p])
-        path = [p.numpy().copy()]
+        path = [p.detach().numpy().copy()]
         for _ in range(60):
             loss = f(p)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            path.append(p.numpy().copy())
+            path.append(p.detach().numpy().copy())
         path = np.array(path)
         ax.plot(path[:, 0], path[:, 1], marker="o", ms=2.5, lw=1.2, label=name)
     ax.plot([0], [0], "k*", ms=12)
@@ -397,8 +397,8 @@ def function_approximation(out: Path) -> None:
             with te.no_grad():
                 pred = model(x)
             ax = axes[row, col]
-            ax.plot(x.numpy(), y.numpy(), lw=3, alpha=0.45, label="target")
-            ax.plot(x.numpy(), pred.numpy(), "k--", lw=1.3, label="network")
+            ax.plot(x.detach().numpy(), y.detach().numpy(), lw=3, alpha=0.45, label="target")
+            ax.plot(x.detach().numpy(), pred.detach().numpy(), "k--", lw=1.3, label="network")
             ax.set_title(f"{act_name}, {opt_name}: MSE {loss.item():.4f}", fontsize=10)
             ax.grid(alpha=0.3)
     axes[0, 0].legend()
@@ -434,14 +434,14 @@ def digits(out: Path) -> None:
     loss = nn.CrossEntropyLoss()(model(X_test[:8]), y_test[:8])
     te.viz.render(loss, out / "digits_graph.svg", collapse_modules=True, rankdir="TB")
 
-    labels = y_test.numpy()
+    labels = y_test.detach().numpy()
     picks = [int(np.flatnonzero(labels == d)[0]) for d in (0, 1, 3, 4, 7, 8)]
     fig, axes = plt.subplots(3, len(picks), figsize=(1.8 * len(picks), 5.6))
     for col, i in enumerate(picks):
-        x = Tensor(X_test.numpy()[i][None], requires_grad=True)
+        x = Tensor(X_test.detach().numpy()[i][None], requires_grad=True)
         model(x)[0, int(labels[i])].backward()
-        grad = x.grad.numpy().reshape(8, 8)
-        base = X_test.numpy()[i]
+        grad = x.grad.detach().numpy().reshape(8, 8)
+        base = X_test.detach().numpy()[i]
         covered = []
         for r in range(0, 8, 2):
             for c in range(0, 8, 2):
@@ -450,7 +450,7 @@ def digits(out: Path) -> None:
                 covered.append(img.ravel())
         with te.no_grad():
             drop = (model(Tensor(base[None]))[0, int(labels[i])].item()
-                    - model(Tensor(np.stack(covered)))[:, int(labels[i])].numpy())
+                    - model(Tensor(np.stack(covered)))[:, int(labels[i])].detach().numpy())
         lim = np.abs(grad).max()
         axes[0, col].imshow(base.reshape(8, 8), cmap="gray_r")
         axes[0, col].set_title(f"digit {labels[i]}")

@@ -37,7 +37,7 @@ def test_second_derivative_closed_form(name):
     (g,) = te.grad(fn(x).sum(), x, create_graph=True)
     assert g.requires_grad and g.grad_fn is not None
     (h,) = te.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, d2(xs), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h.detach().numpy(), d2(xs), rtol=1e-10, atol=1e-12)
 
 
 def test_second_derivative_via_backward_create_graph():
@@ -45,11 +45,11 @@ def test_second_derivative_via_backward_create_graph():
     x.tanh().sum().backward(create_graph=True)
     g = x.grad
     assert g.requires_grad
-    np.testing.assert_allclose(g.data, 1 - np.tanh(x.data) ** 2)
+    np.testing.assert_allclose(g.detach().numpy(), 1 - np.tanh(x.detach().numpy()) ** 2)
     x.grad = None
     g.sum().backward()
-    t = np.tanh(x.data)
-    np.testing.assert_allclose(x.grad.data, -2 * t * (1 - t * t))
+    t = np.tanh(x.detach().numpy())
+    np.testing.assert_allclose(x.grad.detach().numpy(), -2 * t * (1 - t * t))
 
 
 def test_third_derivative_of_cube():
@@ -74,13 +74,13 @@ def test_hessian_vector_product_matches_finite_differences(rng):
 
     def gradient(a1, a2):
         p1, p2 = f64(a1), f64(a2)
-        return [g.data for g in te.grad(_two_layer_loss(p1, p2, x, y), [p1, p2])]
+        return [g.detach().numpy() for g in te.grad(_two_layer_loss(p1, p2, x, y), [p1, p2])]
     eps = 1e-5
-    plus = gradient(w1.data + eps * v1, w2.data + eps * v2)
-    minus = gradient(w1.data - eps * v1, w2.data - eps * v2)
-    np.testing.assert_allclose(hv1.data, (plus[0] - minus[0]) / (2 * eps), rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(hv2.data, (plus[1] - minus[1]) / (2 * eps), rtol=1e-6, atol=1e-8)
-    assert np.abs(hv1.data).max() > 1e-3        # not trivially zero
+    plus = gradient(w1.detach().numpy() + eps * v1, w2.detach().numpy() + eps * v2)
+    minus = gradient(w1.detach().numpy() - eps * v1, w2.detach().numpy() - eps * v2)
+    np.testing.assert_allclose(hv1.detach().numpy(), (plus[0] - minus[0]) / (2 * eps), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(hv2.detach().numpy(), (plus[1] - minus[1]) / (2 * eps), rtol=1e-6, atol=1e-8)
+    assert np.abs(hv1.detach().numpy()).max() > 1e-3        # not trivially zero
 
 
 GRADGRAD = {
@@ -106,7 +106,7 @@ GRADGRAD = {
     "expand_permute": (lambda a: a.expand(2, 3, 2).permute(2, 0, 1) ** 2, [(3, 1)]),
     "piecewise_linear": (lambda a: a.relu() + a.abs() * 2 + a.clamp(-0.25, 2.0) * a
                          + a.leaky_relu(0.2) * a + a.max(0).values.sum(), [(2, 3)]),
-    "where_maximum": (lambda a, b: te.where(a.data > 0, a * a, b).maximum(b * 0.5),
+    "where_maximum": (lambda a, b: te.where(a.detach().numpy() > 0, a * a, b).maximum(b * 0.5),
                       [(2, 2), (2, 2)]),
     "sub_neg_reshape": (lambda a, b: (-(a - b)).reshape(1, 6).squeeze(0).unsqueeze(1) ** 3,
                         [(2, 3), (3,)]),
@@ -150,9 +150,9 @@ def test_retain_graph_allows_second_backward():
     x = f64([1.0, 2.0])
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad.detach().numpy().copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * first)
 
 
 def test_second_backward_without_retain_graph_raises():
@@ -263,7 +263,7 @@ def test_detach_shares_data_and_blocks_gradient():
     x = f64([1.0, 2.0])
     y = x * 3
     d = y.detach()
-    assert d.grad_fn is None and not d.requires_grad and d.data is y.data
+    assert d.grad_fn is None and not d.requires_grad and d.detach().numpy() is y.detach().numpy()
     (x * d).sum().backward()
     assert x.grad.tolist() == [3.0, 6.0]
 
@@ -391,12 +391,12 @@ def test_grad_stops_at_the_requested_inputs():
     h = Spy.apply(x).exp()
     y = (h * h).sum()
     (g,) = te.grad(y, h, retain_graph=True)
-    np.testing.assert_allclose(g.data, 2 * np.exp([1.0, 2.0]))
+    np.testing.assert_allclose(g.detach().numpy(), 2 * np.exp([1.0, 2.0]))
     assert calls == []
     h.sum().backward()                  # frees Exp (and Spy) below h
     assert calls == [(2,)]
     (g2,) = te.grad(y, h, retain_graph=True)
-    np.testing.assert_allclose(g2.data, g.data)
+    np.testing.assert_allclose(g2.detach().numpy(), g.detach().numpy())
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         te.grad(y, [h, x])              # x lies below the freed Exp: that does need it
 
@@ -458,13 +458,13 @@ class ScaledAdd(te.Function):
 def test_custom_function_passes_gradcheck_and_gradgradcheck(rng):
     x = f64(rng.uniform(-2, 2, (2, 3)))
     y = Cube.apply(x)
-    np.testing.assert_allclose(y.data, x.data ** 3)
+    np.testing.assert_allclose(y.detach().numpy(), x.detach().numpy() ** 3)
     assert isinstance(y.grad_fn, Cube) and y.grad_fn.formula == "∂z/∂x = 3x²"
     assert te.gradcheck(Cube.apply, [x])
     assert te.gradgradcheck(Cube.apply, [x])
     (g,) = te.grad(Cube.apply(x).sum(), x, create_graph=True)
     (h,) = te.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, 6 * x.data)
+    np.testing.assert_allclose(h.detach().numpy(), 6 * x.detach().numpy())
 
 
 def test_custom_function_with_params_and_broadcasting(rng):
@@ -483,7 +483,7 @@ def test_wrong_custom_function_is_caught_by_gradcheck():
 
 def test_gradcheck_on_non_contiguous_input(rng):
     x = Tensor(rng.normal(size=(3, 2)).T, requires_grad=True)    # Fortran-ordered data
-    assert not x.data.flags["C_CONTIGUOUS"]
+    assert not x.detach().numpy().flags["C_CONTIGUOUS"]
     weights = Tensor(np.arange(6.0).reshape(2, 3))
     assert te.gradcheck(lambda t: t.exp() * weights, [x])
     with pytest.raises(te.GradcheckError, match=r"element \(1, 2\)"):
@@ -529,7 +529,7 @@ def test_detect_anomaly_names_forward_op():
         with pytest.raises(FloatingPointError, match=r"forward of Log.*nan"):
             x.log()
     with np.errstate(invalid="ignore"):
-        assert np.isnan(x.log().data[0])       # no check outside the context
+        assert np.isnan(x.log().detach().numpy()[0])       # no check outside the context
 
 
 def test_detect_anomaly_names_backward_op():
@@ -598,7 +598,7 @@ def test_saved_arrays_kept_with_retain_graph():
     gc.collect()
     assert ref() is not None
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 * ((x.data >= -1) & (x.data <= 1)))
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * ((x.detach().numpy() >= -1) & (x.detach().numpy() <= 1)))
 
 
 def test_graph_is_freed_when_output_is_dropped():
@@ -625,7 +625,7 @@ def test_a_node_does_not_reference_its_output():
         if was_enabled:
             gc.enable()
     (out,) = node.saved_tensors              # still unpacks: the array was kept
-    np.testing.assert_array_equal(out.data, np.exp(x.data))
+    np.testing.assert_array_equal(out.detach().numpy(), np.exp(x.detach().numpy()))
 
 
 def test_a_saved_output_unpacks_as_a_tensor_of_its_own_node():
@@ -633,11 +633,11 @@ def test_a_saved_output_unpacks_as_a_tensor_of_its_own_node():
     y = x.exp()                              # Exp saves its output
     (out,) = y.grad_fn.saved_tensors
     assert out.grad_fn is y.grad_fn and out.requires_grad
-    np.testing.assert_array_equal(out.data, y.data)
+    np.testing.assert_array_equal(out.detach().numpy(), y.detach().numpy())
     # so create_graph differentiates through it: d²/dx² eˣ = eˣ
     (g,) = te.grad(y.sum(), x, create_graph=True)
     (gg,) = te.grad(g.sum(), x)
-    np.testing.assert_allclose(gg.data, np.exp(x.data))
+    np.testing.assert_allclose(gg.detach().numpy(), np.exp(x.detach().numpy()))
 
 
 def test_saving_exactly_the_inputs_unpacks_the_graphs_own_tensors():
@@ -662,16 +662,16 @@ def test_saving_the_first_inputs_unpacks_them_and_keeps_no_tuple():
     xs, ws = y.grad_fn.saved_tensors
     assert xs is x and ws is w
     y.sum().backward()
-    np.testing.assert_array_equal(b.grad.data, [2.0] * 4)
+    np.testing.assert_array_equal(b.grad.detach().numpy(), [2.0] * 4)
 
 
 def test_saved_arrays_are_the_saved_arrays_and_are_freed_too():
     x, w = f64(np.ones((2, 3))), f64(np.ones((4, 3)))
     lin = te.functions.nn.Linear.apply(x, w)                      # saved its first 2 inputs
-    assert all(a is b for a, b in zip(lin.grad_fn.saved_arrays, (x.data, w.data)))
+    assert all(a is b for a, b in zip(lin.grad_fn.saved_arrays, (x.detach().numpy(), w.detach().numpy())))
     r = te.functions.elementwise.ReLU.apply(x - 2)                # saved its output
     (out,) = r.grad_fn.saved_arrays
-    assert out is r.data and isinstance(out, np.ndarray)
+    assert out is r.detach().numpy() and isinstance(out, np.ndarray)
     r.sum().backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         r.grad_fn.saved_arrays
@@ -701,7 +701,7 @@ def test_backward_on_arrays_equals_the_recorded_backward(op, shapes):
     recorded = te.grad((UNPACKING_OPS[op](a, b) * w).sum(), [a, b], create_graph=True)
     for t, g1, g2 in zip((a, b), plain, recorded):
         assert g1.shape == g2.shape == t.shape and g1.dtype == g2.dtype == np.float64
-        np.testing.assert_allclose(g1.data, g2.data, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(g1.detach().numpy(), g2.detach().numpy(), rtol=1e-13, atol=1e-15)
         assert not g1.requires_grad           # nothing recorded without create_graph
     assert te.gradcheck(lambda a, b: (UNPACKING_OPS[op](a, b) * w).sum(), (a, b))
 
@@ -713,20 +713,20 @@ def test_each_leaf_owns_its_gradient_array():
     x, y = f64([1.0, 2.0]), f64([3.0, 4.0])
     seed = Tensor(np.ones(2))
     (x + y).backward(seed)
-    assert not np.shares_memory(x.grad.data, y.grad.data)
-    assert not np.shares_memory(x.grad.data, seed.data)
+    assert not np.shares_memory(x.grad.detach().numpy(), y.grad.detach().numpy())
+    assert not np.shares_memory(x.grad.detach().numpy(), seed.detach().numpy())
     x.grad.data *= 10
     assert y.grad.tolist() == [1.0, 1.0] and seed.tolist() == [1.0, 1.0]
     z = f64([[1.0, 2.0]])
     v = z.reshape(2)                              # Reshape's backward returns a view
     v.retain_grad()
     v.backward(seed)
-    assert z.grad.data.flags.owndata and z.grad.data.flags.writeable
-    assert not np.shares_memory(z.grad.data, v.grad.data)
-    assert not np.shares_memory(z.grad.data, seed.data)
+    assert z.grad.detach().numpy().flags.owndata and z.grad.detach().numpy().flags.writeable
+    assert not np.shares_memory(z.grad.detach().numpy(), v.grad.detach().numpy())
+    assert not np.shares_memory(z.grad.detach().numpy(), seed.detach().numpy())
     s = f64(2.0)
     s.backward()                                  # a leaf as the root: not the seed's array
-    assert s.grad.item() == 1.0 and s.grad.data.flags.writeable
+    assert s.grad.item() == 1.0 and s.grad.detach().numpy().flags.writeable
 
 
 def test_a_recorded_op_keeps_three_objects_for_the_garbage_collector():

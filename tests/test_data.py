@@ -18,7 +18,7 @@ def test_tensor_dataset_rows_and_length():
     ds = TensorDataset(x, y)
     assert len(ds) == 6
     xi, yi = ds[4]
-    np.testing.assert_array_equal(xi.data, [8, 9])
+    np.testing.assert_array_equal(xi.detach().numpy(), [8, 9])
     assert yi.item() == 4 and yi.dtype == np.int64
 
 
@@ -34,7 +34,7 @@ def test_list_data_defaults_to_float32():
 
 # ------------------------------------------------------------------ DataLoader
 def _loader_batches(loader):
-    return [tuple(t.data.copy() for t in batch) for batch in loader]
+    return [tuple(t.detach().numpy().copy() for t in batch) for batch in loader]
 
 
 def test_loader_in_order_with_last_partial_batch():
@@ -55,8 +55,8 @@ def test_loader_drop_last():
 
 def test_loader_shuffle_is_a_permutation_that_changes_per_epoch():
     loader = DataLoader(TensorDataset(np.arange(50)), batch_size=7, shuffle=True, seed=3)
-    e1 = np.concatenate([b[0].data for b in loader])
-    e2 = np.concatenate([b[0].data for b in loader])
+    e1 = np.concatenate([b[0].detach().numpy() for b in loader])
+    e2 = np.concatenate([b[0].detach().numpy() for b in loader])
     assert sorted(e1.tolist()) == list(range(50)) == sorted(e2.tolist())
     assert not np.array_equal(e1, np.arange(50)) and not np.array_equal(e1, e2)
 
@@ -64,7 +64,7 @@ def test_loader_shuffle_is_a_permutation_that_changes_per_epoch():
 def test_loader_seed_repeats_and_global_seed_repeats():
     def epochs(**kw):
         loader = DataLoader(TensorDataset(np.arange(20)), batch_size=5, shuffle=True, **kw)
-        return [np.concatenate([b[0].data for b in loader]) for _ in range(2)]
+        return [np.concatenate([b[0].detach().numpy() for b in loader]) for _ in range(2)]
     a, b = epochs(seed=11), epochs(seed=11)
     np.testing.assert_array_equal(np.stack(a), np.stack(b))
     te.manual_seed(5)
@@ -84,7 +84,7 @@ def test_loader_generic_dataset_is_stacked():
 
     xb, yb = next(iter(DataLoader(Squares(), batch_size=3)))
     assert xb.shape == (3, 1)
-    np.testing.assert_array_equal(yb.data, [0, 1, 4])
+    np.testing.assert_array_equal(yb.detach().numpy(), [0, 1, 4])
 
 
 def test_loader_rejects_bad_batch_size():
@@ -97,8 +97,8 @@ def test_train_test_split_partitions_rows_consistently():
     y = np.arange(20)
     xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, seed=0)
     assert xtr.shape == (15, 1) and xte.shape == (5, 1)
-    np.testing.assert_array_equal(xtr.data[:, 0], ytr.data)
-    assert sorted(np.concatenate([ytr.data, yte.data]).tolist()) == list(range(20))
+    np.testing.assert_array_equal(xtr.detach().numpy()[:, 0], ytr.detach().numpy())
+    assert sorted(np.concatenate([ytr.detach().numpy(), yte.detach().numpy()]).tolist()) == list(range(20))
 
 
 # ------------------------------------------------------------------ built-in data
@@ -106,7 +106,7 @@ def test_train_test_split_partitions_rows_consistently():
                                            ("NAND", [1, 1, 1, 0]), ("xor", [0, 1, 1, 0])])
 def test_logic_gates(gate, expected):
     x, y = logic_gate(gate)
-    np.testing.assert_array_equal(x.data, [[0, 0], [0, 1], [1, 0], [1, 1]])
+    np.testing.assert_array_equal(x.detach().numpy(), [[0, 0], [0, 1], [1, 0], [1, 1]])
     assert x.dtype == np.float32 and y.dtype == np.int64
     assert y.tolist() == expected
 
@@ -119,17 +119,17 @@ def test_logic_gate_unknown():
 def test_spirals_shapes_radii_and_seed():
     x, y = spirals(n_per_class=50, n_classes=3, seed=0)
     assert x.shape == (150, 2) and x.dtype == np.float32 and y.dtype == np.int64
-    assert np.bincount(y.data).tolist() == [50, 50, 50]
-    radius = np.hypot(x.data[:50, 0], x.data[:50, 1])
+    assert np.bincount(y.detach().numpy()).tolist() == [50, 50, 50]
+    radius = np.hypot(x.detach().numpy()[:50, 0], x.detach().numpy()[:50, 1])
     np.testing.assert_allclose(radius, np.linspace(0, 1, 50), atol=1e-6)
-    np.testing.assert_array_equal(x.data, spirals(50, 3, seed=0)[0].data)
+    np.testing.assert_array_equal(x.detach().numpy(), spirals(50, 3, seed=0)[0].detach().numpy())
 
 
 def test_function_samples_closed_forms():
     x, y = function_samples("linear", n=5)
-    np.testing.assert_allclose(y.data[:, 0], 2 * x.data[:, 0] + 5, rtol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy()[:, 0], 2 * x.detach().numpy()[:, 0] + 5, rtol=1e-6)
     x, y = function_samples("sin", n=7)
-    np.testing.assert_allclose(y.data[:, 0], 2 * np.sin(x.data[:, 0]) + 5, atol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy()[:, 0], 2 * np.sin(x.detach().numpy()[:, 0]) + 5, atol=1e-6)
     assert x.shape == (7, 1) and y.dtype == np.float32
     with pytest.raises(ValueError, match="unknown function"):
         function_samples("cosh")
@@ -143,9 +143,9 @@ def test_piecewise_both_branches():
 
 
 def test_function_samples_noise_is_seeded():
-    a = function_samples("sin", n=30, noise=0.1, seed=1)[1].data
-    b = function_samples("sin", n=30, noise=0.1, seed=1)[1].data
-    clean = function_samples("sin", n=30)[1].data
+    a = function_samples("sin", n=30, noise=0.1, seed=1)[1].detach().numpy()
+    b = function_samples("sin", n=30, noise=0.1, seed=1)[1].detach().numpy()
+    clean = function_samples("sin", n=30)[1].detach().numpy()
     np.testing.assert_array_equal(a, b)
     assert 0.02 < np.std(a - clean) < 0.3
 
@@ -156,20 +156,20 @@ def test_logo_and_painting_data():
     assert 0 <= img.min() and img.max() <= 1
     coords, rgb, labels = painting_data(32)
     assert coords.shape == (1024, 2) and rgb.shape == (1024, 3) and labels.shape == (1024,)
-    np.testing.assert_allclose([coords.data.min(), coords.data.max()], [-1, 1])
-    np.testing.assert_array_equal(rgb.data, img.reshape(-1, 3))
-    blue = labels.data == 1
+    np.testing.assert_allclose([coords.detach().numpy().min(), coords.detach().numpy().max()], [-1, 1])
+    np.testing.assert_array_equal(rgb.detach().numpy(), img.reshape(-1, 3))
+    blue = labels.detach().numpy() == 1
     assert 0.2 < blue.mean() < 0.6              # both classes well represented
     # blue pixels are bluer than red; grey ones are (almost) neutral
-    assert (rgb.data[blue, 2] > rgb.data[blue, 0] + 0.3).all()
-    assert np.abs(rgb.data[~blue, 2] - rgb.data[~blue, 0]).max() < 0.06
-    assert painting_data(32)[2].data[16 * 32 + 16] == 1     # the centre is on the "T"
+    assert (rgb.detach().numpy()[blue, 2] > rgb.detach().numpy()[blue, 0] + 0.3).all()
+    assert np.abs(rgb.detach().numpy()[~blue, 2] - rgb.detach().numpy()[~blue, 0]).max() < 0.06
+    assert painting_data(32)[2].detach().numpy()[16 * 32 + 16] == 1     # the centre is on the "T"
 
 
 def test_load_digits():
     x, y = load_digits()
     assert x.shape == (1797, 64) and x.dtype == np.float32 and y.dtype == np.int64
-    assert x.data.min() == 0 and x.data.max() == 1
+    assert x.detach().numpy().min() == 0 and x.detach().numpy().max() == 1
     assert sorted(set(y.tolist())) == list(range(10))
     assert load_digits(images=True)[0].shape == (1797, 1, 8, 8)
 
@@ -217,9 +217,9 @@ def test_load_mnist_reads_idx_files(tmp_path, gz):
     x_train, y_train, x_test, y_test = load_mnist(tmp_path)
     assert x_train.shape == (6, 784) and x_test.shape == (4, 784)
     assert x_train.dtype == np.float32 and y_train.dtype == np.int64
-    np.testing.assert_allclose(x_train.data, arrays["train"][0].reshape(6, -1) / 255.0,
+    np.testing.assert_allclose(x_train.detach().numpy(), arrays["train"][0].reshape(6, -1) / 255.0,
                                rtol=1e-6)
-    np.testing.assert_array_equal(y_test.data, arrays["t10k"][1])
+    np.testing.assert_array_equal(y_test.detach().numpy(), arrays["t10k"][1])
     assert load_mnist(tmp_path, flatten=False)[2].shape == (4, 1, 28, 28)
 
 
@@ -287,8 +287,8 @@ def test_standardize_uses_training_statistics():
     test = np.array([[2.0, 3.0]], dtype=np.float32)
     s_train, s_test = standardize(train, test, eps=0.5)
     std0 = np.std([0.0, 2.0, 4.0])
-    np.testing.assert_allclose(s_train.data[:, 0], (np.array([0, 2, 4]) - 2) / (std0 + 0.5),
+    np.testing.assert_allclose(s_train.detach().numpy()[:, 0], (np.array([0, 2, 4]) - 2) / (std0 + 0.5),
                                rtol=1e-6)
-    np.testing.assert_allclose(s_train.data[:, 1], 0)          # constant column: 0, no nan
-    np.testing.assert_allclose(s_test.data, [[0.0, 2.0 / 0.5]], rtol=1e-6)
+    np.testing.assert_allclose(s_train.detach().numpy()[:, 1], 0)          # constant column: 0, no nan
+    np.testing.assert_allclose(s_test.detach().numpy(), [[0.0, 2.0 / 0.5]], rtol=1e-6)
     assert s_test.dtype == np.float32

@@ -204,7 +204,7 @@ def test_chain_rule_numbers_match_the_framework():
     y_hat = (W2 @ (W1 @ x).sigmoid()).sigmoid()
     L = ((y_hat - 1.0) ** 2).mean()
     L.backward()
-    computed.update({"ŷ": y_hat.item(), "L": L.item(), "∂L/∂w1": W1.grad.data[0, 0]})
+    computed.update({"ŷ": y_hat.item(), "L": L.item(), "∂L/∂w1": W1.grad.detach().numpy()[0, 0]})
     # 4. two paths: y = x·x + x at x = 3
     xt = Tensor(3.0, requires_grad=True)
     (xt * xt + xt).backward()
@@ -256,11 +256,11 @@ def test_chain_rule_intermediate_numbers_match_the_framework():
     y_hat = z_out.sigmoid()
     yd = y_hat.detach().requires_grad_()
     L = ((yd - 1.0) ** 2).mean()
-    dh1_dw1 = te_grad(h[0], W1, retain_graph=True)[0].data[0, 0]
-    dy_dh1 = te_grad(y_hat.sum(), hd)[0].data[0]
+    dh1_dw1 = te_grad(h[0], W1, retain_graph=True)[0].detach().numpy()[0, 0]
+    dy_dh1 = te_grad(y_hat.sum(), hd)[0].detach().numpy()[0]
     dL_dy = te_grad(L, yd)[0].item()
-    h1, yh = h.data[0], y_hat.item()
-    expected += [f"σ(−3) = {_n(h1)}", f"{_n(h1)} + {_n(h.data[1])} = {_n(z_out.item())}",
+    h1, yh = h.detach().numpy()[0], y_hat.item()
+    expected += [f"σ(−3) = {_n(h1)}", f"{_n(h1)} + {_n(h.detach().numpy()[1])} = {_n(z_out.item())}",
                  f"∂L/∂ŷ = 2(ŷ − t) = 2 · ({_n(yh)} − 1) = {_n(dL_dy)}",
                  f"σ'({_n(z_out.item())}) · w5 = {_n(yh)} · {_n(1 - yh)} · 1 = {_n(dy_dh1)}",
                  f"σ'(−3) · x1 = {_n(h1)} · {_n(1 - h1)} · (−2) = {_n(dh1_dw1)}"]

@@ -22,13 +22,13 @@ def test_asynchronous_energy_never_increases(seed):
     n, k = gen.integers(5, 60), gen.integers(1, 8)
     patterns = te.tensor(gen.choice([-1.0, 1.0], size=(k, n)))
     w = hopfield.store(patterns)
-    np.testing.assert_allclose(w.numpy(), w.numpy().T)
-    assert np.all(np.diag(w.numpy()) == 0)
+    np.testing.assert_allclose(w.detach().numpy(), w.detach().numpy().T)
+    assert np.all(np.diag(w.detach().numpy()) == 0)
     start = te.tensor(gen.choice([-1.0, 1.0], size=n))
     final, energies = hopfield.recall(w, start, seed=seed, max_sweeps=100)
     assert np.all(np.diff(energies) <= 1e-12), energies
-    h = w.numpy() @ final.numpy()                  # a fixed point: no neuron wants to flip
-    assert np.all(h * final.numpy() >= -1e-12)
+    h = w.detach().numpy() @ final.detach().numpy()                  # a fixed point: no neuron wants to flip
+    assert np.all(h * final.detach().numpy() >= -1e-12)
 
 
 def test_synchronous_two_cycle_warns_and_asynchronous_does_not():

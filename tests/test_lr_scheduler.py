@@ -135,7 +135,7 @@ def test_scheduler_drives_the_optimizer_update():
         w.grad = Tensor(np.array([1.0]))
         opt.step()
         sched.step()
-        np.testing.assert_allclose(w.data, [expected])
+        np.testing.assert_allclose(w.detach().numpy(), [expected])
 
 
 def test_resume_with_last_epoch():

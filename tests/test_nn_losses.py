@@ -30,12 +30,12 @@ def log_softmax_np(x, axis=1):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_regression_losses_closed_forms_and_gradcheck(rng, reduction):
     x, y = t64(rng, 4, 3), t64(rng, 4, 3)
-    d = x.data - y.data
+    d = x.detach().numpy() - y.detach().numpy()
     huber = np.where(np.abs(d) < 0.7, 0.5 * d ** 2, 0.7 * (np.abs(d) - 0.35))
     cases = [(nn.MSELoss(reduction), d ** 2), (nn.L1Loss(reduction), np.abs(d)),
              (nn.HuberLoss(reduction, delta=0.7), huber)]
     for loss_fn, expected in cases:
-        np.testing.assert_allclose(loss_fn(x, y).data, reduce(expected, reduction), rtol=1e-12)
+        np.testing.assert_allclose(loss_fn(x, y).detach().numpy(), reduce(expected, reduction), rtol=1e-12)
         assert te.gradcheck(lambda a, b: loss_fn(a, b), [x, y])
 
 
@@ -74,24 +74,24 @@ def test_regression_losses_warn_on_broadcasting_and_reject_bad_reduction():
 def test_bce_and_bce_with_logits(rng, reduction):
     logits = t64(rng, 5, 2)
     y = te.tensor(rng.random((5, 2)))                      # soft labels are allowed
-    p = 1 / (1 + np.exp(-logits.data))
-    expected = -(y.data * np.log(p) + (1 - y.data) * np.log(1 - p))
+    p = 1 / (1 + np.exp(-logits.detach().numpy()))
+    expected = -(y.detach().numpy() * np.log(p) + (1 - y.detach().numpy()) * np.log(1 - p))
     probs = te.tensor(p, requires_grad=True)
-    np.testing.assert_allclose(nn.BCELoss(reduction=reduction)(probs, y).data,
+    np.testing.assert_allclose(nn.BCELoss(reduction=reduction)(probs, y).detach().numpy(),
                                reduce(expected, reduction), rtol=1e-10)
-    np.testing.assert_allclose(nn.BCEWithLogitsLoss(reduction=reduction)(logits, y).data,
+    np.testing.assert_allclose(nn.BCEWithLogitsLoss(reduction=reduction)(logits, y).detach().numpy(),
                                reduce(expected, reduction), rtol=1e-10)
     pw = te.tensor(np.array([2.0, 0.5]))
-    weighted = -(pw.data * y.data * np.log(p) + (1 - y.data) * np.log(1 - p))
+    weighted = -(pw.detach().numpy() * y.detach().numpy() * np.log(p) + (1 - y.detach().numpy()) * np.log(1 - p))
     np.testing.assert_allclose(F.binary_cross_entropy_with_logits(logits, y, reduction=reduction,
-                                                                  pos_weight=pw).data,
+                                                                  pos_weight=pw).detach().numpy(),
                                reduce(weighted, reduction), rtol=1e-10)
     assert te.gradcheck(lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction),
-                        [probs, te.tensor(y.data, requires_grad=True)])
+                        [probs, te.tensor(y.detach().numpy(), requires_grad=True)])
     assert te.gradgradcheck(lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction),
-                            [probs, te.tensor(y.data, requires_grad=True)])
+                            [probs, te.tensor(y.detach().numpy(), requires_grad=True)])
     assert te.gradcheck(lambda a, b: F.binary_cross_entropy_with_logits(
-        a, b, reduction=reduction, pos_weight=pw), [logits, te.tensor(y.data, requires_grad=True)])
+        a, b, reduction=reduction, pos_weight=pw), [logits, te.tensor(y.detach().numpy(), requires_grad=True)])
 
 
 def test_bce_extremes_are_finite():
@@ -100,13 +100,13 @@ def test_bce_extremes_are_finite():
     loss = F.binary_cross_entropy_with_logits(x, y, reduction="sum")
     np.testing.assert_allclose(loss.item(), 2e4 + np.log(2), rtol=1e-6)
     loss.backward()
-    np.testing.assert_allclose(x.grad.data, [1, -1, -0.5], atol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy(), [1, -1, -0.5], atol=1e-6)
     # BCELoss clamps each log at −100, as torch does
     wrong = F.binary_cross_entropy(te.tensor([0.0, 1.0]), te.tensor([1.0, 0.0]), reduction="sum")
     np.testing.assert_allclose(wrong.item(), 200.0)
     x = te.tensor([0.0, 1.0, 1.0], requires_grad=True)
     F.binary_cross_entropy(x, te.tensor([1.0, 0.0, 1.0]), reduction="sum").backward()
-    np.testing.assert_allclose(x.grad.data, [-1e12, 1e12, 0.0])      # torch's clamped values
+    np.testing.assert_allclose(x.grad.detach().numpy(), [-1e12, 1e12, 0.0])      # torch's clamped values
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         F.binary_cross_entropy(te.tensor([1.5]), te.tensor([1.0]))
     with pytest.raises(ValueError, match="shape"):
@@ -121,19 +121,19 @@ def test_nll_loss_closed_form_weights_ignore_and_gradcheck(rng, reduction):
     w = np.array([1.0, 2.0, 0.5, 3.0])
     valid = y != -100
     yy = np.where(valid, y, 0)
-    picked = -logp.data[np.arange(6), yy] * w[yy] * valid
+    picked = -logp.detach().numpy()[np.arange(6), yy] * w[yy] * valid
     expected = picked.sum() / (w[yy] * valid).sum() if reduction == "mean" else \
         reduce(picked, reduction)
     loss = F.nll_loss(logp, te.tensor(y), weight=te.tensor(w), reduction=reduction)
-    np.testing.assert_allclose(loss.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(loss.detach().numpy(), expected, rtol=1e-12)
     assert te.gradcheck(lambda a: nn.NLLLoss(te.tensor(w), reduction=reduction)(a, y), [logp])
 
 
 def test_nll_loss_spatial_targets(rng):
     logp = t64(rng, 2, 3, 4)
     y = rng.integers(0, 3, (2, 4))
-    expected = -np.take_along_axis(logp.data, y[:, None], 1)[:, 0]
-    np.testing.assert_allclose(F.nll_loss(logp, y, reduction="none").data, expected, rtol=1e-12)
+    expected = -np.take_along_axis(logp.detach().numpy(), y[:, None], 1)[:, 0]
+    np.testing.assert_allclose(F.nll_loss(logp, y, reduction="none").detach().numpy(), expected, rtol=1e-12)
     assert te.gradcheck(lambda a: F.nll_loss(a, y), [logp])
 
 
@@ -168,9 +168,9 @@ def test_cross_entropy_class_targets(rng, reduction, options):
     x = t64(rng, 5, 4)
     y = np.array([0, 3, 2, 1, 2])
     got = F.cross_entropy(x, te.tensor(y), reduction=reduction, **options)
-    expected = ce_reference(x.data, y, options.get("weight"), options.get("ignore_index", -100),
+    expected = ce_reference(x.detach().numpy(), y, options.get("weight"), options.get("ignore_index", -100),
                             reduction, options.get("label_smoothing", 0.0))
-    np.testing.assert_allclose(got.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-12)
     assert te.gradcheck(lambda a: F.cross_entropy(a, y, reduction=reduction, **options), [x])
     assert te.gradgradcheck(lambda a: F.cross_entropy(a, y, reduction=reduction, **options), [x])
 
@@ -183,7 +183,7 @@ def test_cross_entropy_probability_targets_gradcheck_in_both_inputs(rng, reducti
     p = te.tensor(p / p.sum(1, keepdims=True), requires_grad=True)
     w = np.array([1.0, 0.5, 2.0, 1.5])
     got = F.cross_entropy(x, p, weight=w, reduction=reduction, label_smoothing=eps)
-    np.testing.assert_allclose(got.data, ce_reference(x.data, p.data, w, reduction=reduction,
+    np.testing.assert_allclose(got.detach().numpy(), ce_reference(x.detach().numpy(), p.detach().numpy(), w, reduction=reduction,
                                                       eps=eps), rtol=1e-12)
     fn = lambda a, b: F.cross_entropy(a, b, weight=w, reduction=reduction,  # noqa: E731
                                       label_smoothing=eps)
@@ -194,12 +194,12 @@ def test_cross_entropy_probability_targets_gradcheck_in_both_inputs(rng, reducti
 def test_cross_entropy_spatial_and_unbatched(rng):
     x = t64(rng, 2, 3, 4, 2)
     y = rng.integers(0, 3, (2, 4, 2))
-    np.testing.assert_allclose(F.cross_entropy(x, y, reduction="none").data,
-                               ce_reference(x.data, y, reduction="none"), rtol=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(x, y, reduction="none").detach().numpy(),
+                               ce_reference(x.detach().numpy(), y, reduction="none"), rtol=1e-12)
     assert te.gradcheck(lambda a: F.cross_entropy(a, y, label_smoothing=0.1), [x])
     v = t64(rng, 5)
     np.testing.assert_allclose(F.cross_entropy(v, te.tensor(3)).item(),
-                               -log_softmax_np(v.data[None])[0, 3], rtol=1e-12)
+                               -log_softmax_np(v.detach().numpy()[None])[0, 3], rtol=1e-12)
     assert F.cross_entropy(v, te.tensor(3), reduction="none").shape == ()
 
 
@@ -211,14 +211,14 @@ def test_fused_cross_entropy_equals_composed_even_for_huge_logits(rng, scale):
     y = np.array([2, 0, 4, 1, 3, 3])
     fused = F.cross_entropy(x, y)
     fused.backward()
-    g_fused = x.grad.data.copy()
+    g_fused = x.grad.detach().numpy().copy()
     x.grad = None
     composed = F.nll_loss(x.log_softmax(1), y)
     composed.backward()
     assert np.isfinite(fused.item()) and np.all(np.isfinite(g_fused))
     np.testing.assert_allclose(fused.item(), composed.item(), rtol=1e-12)
-    np.testing.assert_allclose(g_fused, x.grad.data, rtol=1e-10, atol=1e-15)
-    np.testing.assert_allclose(fused.item(), ce_reference(x.data, y), rtol=1e-12)
+    np.testing.assert_allclose(g_fused, x.grad.detach().numpy(), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(fused.item(), ce_reference(x.detach().numpy(), y), rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -233,8 +233,8 @@ def test_cross_entropy_probability_targets_at_huge_logits(dtype):
     loss.backward()
     logp = log_softmax_np(logits)               # [[0, -2e4, -1e4], [-2e4, -2e4, 0], ...]
     np.testing.assert_allclose(loss.item(), -(q * logp).sum() / 3, rtol=1e-6)
-    np.testing.assert_allclose(x.grad.data, (np.exp(logp) - q) / 3, atol=1e-7)
-    np.testing.assert_allclose(p.grad.data, -logp / 3, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy(), (np.exp(logp) - q) / 3, atol=1e-7)
+    np.testing.assert_allclose(p.grad.detach().numpy(), -logp / 3, rtol=1e-6)
     assert loss.dtype == x.grad.dtype == p.grad.dtype == dtype
 
 
@@ -242,9 +242,9 @@ def test_cross_entropy_float32_huge_logits_are_finite_and_correct():
     x = te.tensor(np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]], np.float32),
                   requires_grad=True)
     loss = nn.CrossEntropyLoss(reduction="none")(x, te.tensor([1, 2]))
-    np.testing.assert_allclose(loss.data, [2e4, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(loss.detach().numpy(), [2e4, 0.0], rtol=1e-6)
     loss.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [[1, -1, 0], [0, 0, 0]], atol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy(), [[1, -1, 0], [0, 0, 0]], atol=1e-6)
     assert loss.dtype == np.float32 and x.grad.dtype == np.float32
 
 
@@ -255,8 +255,8 @@ def test_cross_entropy_is_one_node_with_softmax_minus_onehot_gradient(rng):
     assert type(loss.grad_fn).__name__ == "CrossEntropy"
     assert loss.grad_fn.inputs[0] is x
     loss.backward()
-    s = np.exp(log_softmax_np(x.data))
-    np.testing.assert_allclose(x.grad.data, (s - np.eye(3)[y]) / 4, rtol=1e-12)
+    s = np.exp(log_softmax_np(x.detach().numpy()))
+    np.testing.assert_allclose(x.grad.detach().numpy(), (s - np.eye(3)[y]) / 4, rtol=1e-12)
 
 
 def test_cross_entropy_bad_targets_give_clear_errors():
@@ -310,7 +310,7 @@ def test_cross_entropy_gradient_keeps_the_dtype_and_scales_by_the_incoming_gradi
     probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     expected = 2.5 * (probs - np.eye(3)[[2, 1]]) / (2 if reduction == "mean" else 1)
     assert x.grad.dtype == dtype
-    np.testing.assert_allclose(x.grad.data, expected, rtol=2e-3 if dtype == np.float16 else 1e-6,
+    np.testing.assert_allclose(x.grad.detach().numpy(), expected, rtol=2e-3 if dtype == np.float16 else 1e-6,
                                atol=1e-3 if dtype == np.float16 else 0)
 
 
@@ -371,8 +371,8 @@ def test_losses_match_torch(rng, reduction):
     for ours, theirs, inp in cases:
         a, b = te.tensor(inp, requires_grad=True), torch.tensor(inp, requires_grad=True)
         lo, lt = ours(a), theirs(b)
-        np.testing.assert_allclose(lo.data, lt.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(lo.detach().numpy(), lt.detach().numpy(), rtol=1e-10, atol=1e-12)
         g = rng.standard_normal(lo.shape)
         lo.backward(te.tensor(g))
         lt.backward(torch.tensor(g))
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(a.grad.detach().numpy(), b.grad.detach().numpy(), rtol=1e-9, atol=1e-12)

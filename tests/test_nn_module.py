@@ -30,7 +30,7 @@ def test_parameter_is_a_tensor_that_requires_grad():
     assert repr(p).startswith("Parameter containing:\ntensor([1., 2.]")
     assert not nn.Parameter(np.zeros(2), requires_grad=False).requires_grad
     t = te.tensor([1.0])
-    assert nn.Parameter(t).data is t.data              # shares storage, like torch
+    assert nn.Parameter(t).detach().numpy() is t.detach().numpy()              # shares storage, like torch
     with pytest.raises(AttributeError):
         nn.Parameter(t).extra = 1                      # __slots__: no per-instance dict
     assert type(p * 2) is te.Tensor                    # results of ops are plain tensors
@@ -100,7 +100,7 @@ def test_train_eval_and_zero_grad():
     net(te.ones(3, 2)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(np.all(p.grad.detach().numpy() == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.requires_grad_(False)
@@ -128,21 +128,21 @@ def test_state_dict_keys_shapes_and_round_trip():
                                                       (3, 8), (3,)]
     assert not any(v.requires_grad for v in sd.values())
     other = make_model()
-    result = other.load_state_dict({k: v.numpy().copy() for k, v in sd.items()})
+    result = other.load_state_dict({k: v.detach().numpy().copy() for k, v in sd.items()})
     assert result.missing_keys == [] and result.unexpected_keys == []
     x = te.randn(5, 4)
     model.eval(), other.eval()
-    np.testing.assert_array_equal(model(x).data, other(x).data)
+    np.testing.assert_array_equal(model(x).detach().numpy(), other(x).detach().numpy())
     # loading copies values: the parameters stay the same objects
     w = other[0].weight
     other.load_state_dict(make_model().state_dict())
-    assert other[0].weight is w and not np.array_equal(w.data, model[0].weight.data)
+    assert other[0].weight is w and not np.array_equal(w.detach().numpy(), model[0].weight.detach().numpy())
 
 
 def test_load_state_dict_lists_every_problem_and_changes_nothing():
     model = make_model()
-    before = model[0].weight.data.copy()
-    sd = {k: v.numpy().copy() for k, v in make_model().state_dict().items()}
+    before = model[0].weight.detach().numpy().copy()
+    sd = {k: v.detach().numpy().copy() for k, v in make_model().state_dict().items()}
     del sd["0.bias"], sd["3.bias"]
     sd["extra.weight"] = np.zeros(2)
     sd["3.weight"] = np.zeros((8, 3))
@@ -153,12 +153,12 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     assert "unexpected key(s): extra.weight" in msg
     assert "size mismatch for 3.weight: the checkpoint has shape (8, 3), the model has (3, 8)" \
         in msg
-    np.testing.assert_array_equal(model[0].weight.data, before)
+    np.testing.assert_array_equal(model[0].weight.detach().numpy(), before)
     sd["3.weight"] = np.zeros((3, 8))
     result = model.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["0.bias", "3.bias"]
     assert result.unexpected_keys == ["extra.weight"]
-    assert np.all(model[3].weight.data == 0)
+    assert np.all(model[3].weight.detach().numpy() == 0)
 
 
 def test_state_dict_loads_into_torch_and_back():
@@ -167,16 +167,16 @@ def test_state_dict_loads_into_torch_and_back():
     model(te.randn(6, 4))                               # move the running statistics
     ref = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.BatchNorm1d(8),
                               torch.nn.Linear(8, 3))
-    ref.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
+    ref.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in model.state_dict().items()})
     model.eval(), ref.eval()
     x = np.random.default_rng(1).standard_normal((5, 4)).astype(np.float32)
-    np.testing.assert_allclose(model(te.tensor(x)).data, ref(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(model(te.tensor(x)).detach().numpy(), ref(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
-    # and back: a fresh torch model's state dict, converted with .numpy()
+    # and back: a fresh torch model's state dict, converted with .detach().numpy()
     fresh = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(),
                                 torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 3)).eval()
-    model.load_state_dict({k: v.numpy() for k, v in fresh.state_dict().items()})
-    np.testing.assert_allclose(model(te.tensor(x)).data, fresh(torch.tensor(x)).detach().numpy(),
+    model.load_state_dict({k: v.detach().numpy() for k, v in fresh.state_dict().items()})
+    np.testing.assert_allclose(model(te.tensor(x)).detach().numpy(), fresh(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
     assert model.state_dict()["2.num_batches_tracked"].dtype == np.int64
 
@@ -237,7 +237,7 @@ def test_sequential_index_slice_len_append():
     assert isinstance(tail, nn.Sequential) and list(tail) == [b, c]
     assert list(tail.state_dict()) == ["2.weight", "2.bias"]        # names kept, as torch
     x = te.randn(4, 2)
-    np.testing.assert_allclose(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_allclose(seq(x).detach().numpy(), c(b(a(x))).detach().numpy())
     seq[1] = nn.Tanh()
     assert isinstance(seq[1], nn.Tanh)
     del seq[1]
@@ -353,8 +353,8 @@ def test_cnn_state_dict_matches_torch_layout():
     assert list(ours.state_dict()) == list(ref.state_dict())
     assert [tuple(v.shape) for v in ours.state_dict().values()] == \
         [tuple(v.shape) for v in ref.state_dict().values()]
-    ref.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    ref.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(2).standard_normal((3, 1, 6, 6)).astype(np.float32)
     ours.eval(), ref.eval()
-    np.testing.assert_allclose(ours(te.tensor(x)).data, ref(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(te.tensor(x)).detach().numpy(), ref(torch.tensor(x)).detach().numpy(),
                                rtol=1e-4, atol=1e-5)

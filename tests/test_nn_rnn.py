@@ -17,7 +17,7 @@ def to_ours(tm, m):
 
 
 def to_torch(m, tm):
-    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in m.state_dict().items()})
 
 
 def close(a, b):
@@ -63,7 +63,7 @@ def test_recurrent_layer_matches_torch(rng, cls, kwargs, with_state):
         for a, b in zip(es, ts):
             close(a.grad, b.grad)
     for (name, p), tp in zip(m.named_parameters(), tm.parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-11, err_msg=name)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), atol=1e-11, err_msg=name)
     to_torch(m, tm)
 
 
@@ -102,7 +102,7 @@ def test_cells_match_torch(rng, cls, batched):
     sum((o ** 2).sum() for o in outs).backward()
     close(ex.grad, tx.grad)
     for p, tp in zip(c.parameters(), tc.parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), atol=1e-12)
     default = c(ex)                      # no state given: zeros, as torch
     tdefault = tc(tx)
     close(default[0] if cls == "LSTMCell" else default, tdefault[0] if cls == "LSTMCell" else tdefault)
@@ -163,6 +163,6 @@ def test_fused_lstm_step_equals_composed(rng, shape):
     np.testing.assert_allclose(fused.detach().numpy(), ref.detach().numpy(), atol=1e-14)
     g = te.tensor(rng.standard_normal(fused.shape))
     for a, b in zip(te.grad(fused, (gates, c), g), te.grad(ref, (gates, c), g)):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-13)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-13)
     assert te.gradgradcheck(LSTMPointwise.apply, [gates, c])
     assert LSTMPointwise.formula and fused.grad_fn.name() == "LSTMPointwise"

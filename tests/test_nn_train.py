@@ -29,7 +29,7 @@ def fit(model, data, shape, epochs, lr=5e-3, batch=64):
     assert model.training                                   # fit leaves train mode on
     model.eval()
     with te.no_grad():                                      # te.fit's figure, recomputed
-        accuracy = (model(Xte).argmax(1).numpy() == yte.numpy()).mean()
+        accuracy = (model(Xte).argmax(1).detach().numpy() == yte.numpy()).mean()
     assert accuracy == pytest.approx(history["val_accuracy"][-1])
     assert len(history["loss"]) == epochs and len(Xte) == 449
     return accuracy, history["loss"]
@@ -56,7 +56,7 @@ def test_xor_with_a_2_4_1_net_reaches_100_percent():
         loss.backward()
         opt.step()
     assert loss.item() < 0.05
-    np.testing.assert_array_equal(net(X).data > 0, y.data > 0.5)
+    np.testing.assert_array_equal(net(X).detach().numpy() > 0, y.detach().numpy() > 0.5)
 
 
 def test_mlp_64_64_10_on_digits_reaches_97_percent(digits):

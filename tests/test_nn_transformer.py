@@ -20,7 +20,7 @@ def t64(rng, *shape, grad=True):
 def grads_of(fn, inputs, g):
     """d(Σ g·fn(inputs))/d inputs as arrays."""
     out = fn(*inputs)
-    return out, [x.numpy() for x in te.grad(out, inputs, te.tensor(g))]
+    return out, [x.detach().numpy() for x in te.grad(out, inputs, te.tensor(g))]
 
 
 # ------------------------------------------------------------------ Tensor methods
@@ -46,7 +46,7 @@ def test_masked_fill_broadcasts_and_routes_the_gradient(rng, mask_shape):
     out = x.masked_fill(te.tensor(mask), -1.5)
     np.testing.assert_array_equal(out.detach().numpy(), np.where(mask, -1.5, x.detach().numpy()))
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), np.broadcast_to(~mask, (2, 3)).astype(float))
+    np.testing.assert_array_equal(x.grad.detach().numpy(), np.broadcast_to(~mask, (2, 3)).astype(float))
     assert te.gradcheck(lambda x: x.masked_fill(te.tensor(mask), float("-inf")).exp(), [x])
 
 
@@ -67,7 +67,7 @@ def test_split_matches_torch_and_gradcheck(rng, how, dim):
     expected = torch.tensor(x.detach().numpy()).split(how, dim)
     assert len(pieces) == len(expected)
     for p, e in zip(pieces, expected):
-        np.testing.assert_array_equal(p.detach().numpy(), e.numpy())
+        np.testing.assert_array_equal(p.detach().numpy(), e.detach().numpy())
     assert te.gradcheck(lambda x: te.cat([p * (i + 1) for i, p in enumerate(x.split(how, dim))],
                                          dim), [x])
 
@@ -80,7 +80,7 @@ def test_chunk_matches_torch(n, chunks):
     expected = torch.arange(n * 2.0).reshape(n, 2).chunk(chunks)
     assert [p.shape for p in got] == [tuple(e.shape) for e in expected]
     for p, e in zip(got, expected):
-        np.testing.assert_array_equal(p.numpy(), e.numpy())
+        np.testing.assert_array_equal(p.detach().numpy(), e.detach().numpy())
 
 
 def test_split_and_chunk_errors_as_torch():
@@ -126,7 +126,7 @@ def test_fused_layer_norm_without_affine_and_second_derivative_equals_composed(r
     c = x - x.mean(-1, keepdim=True)
     ref = c / ((c * c).mean(-1, keepdim=True) + 1e-5).sqrt()
     h_ref = te.grad(te.grad((ref ** 3).sum(), x, create_graph=True)[0].sum(), x)
-    np.testing.assert_allclose(h_fused[0].numpy(), h_ref[0].numpy(), atol=1e-9)
+    np.testing.assert_allclose(h_fused[0].detach().numpy(), h_ref[0].detach().numpy(), atol=1e-9)
 
 
 @pytest.mark.parametrize("shape", [(), (1,), (3, 4), (0, 2)])
@@ -178,7 +178,7 @@ def test_fused_attention_equals_composed(rng, qshape, kshape, vshape, mask):
     rg = te.grad(ref, inputs, te.tensor(g))
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), atol=1e-12)
     for a, e in zip(fg, rg):
-        np.testing.assert_allclose(a.numpy(), e.numpy(), atol=1e-10)
+        np.testing.assert_allclose(a.detach().numpy(), e.detach().numpy(), atol=1e-10)
     fn = lambda q, k, v, *b: F.scaled_dot_product_attention(q, k, v, **kwargs)
     if mask == "float":
         fn = lambda q, k, v, b: F.scaled_dot_product_attention(q, k, v, attn_mask=b)
@@ -201,7 +201,7 @@ def test_attention_matches_torch_with_masks_scale_and_masked_rows(rng):
         ggot = te.grad(got, (q, k, v), te.tensor(g))
         np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), atol=1e-12)
         for a, e in zip(ggot, texp):       # a row masked everywhere: 0 out, 0 gradient
-            np.testing.assert_allclose(a.numpy(), e.numpy(), atol=1e-12)
+            np.testing.assert_allclose(a.detach().numpy(), e.detach().numpy(), atol=1e-12)
 
 
 def test_attention_dropout_drops_probabilities_and_keeps_expectation(rng):
@@ -239,7 +239,7 @@ def test_fused_ops_have_a_formula_and_a_docstring(op):
 # ------------------------------------------------------------------ LayerNorm, RMSNorm
 def copy_to_torch(module, tmodule):
     torch = pytest.importorskip("torch")
-    tmodule.load_state_dict({k: torch.tensor(v.numpy()) for k, v in module.state_dict().items()})
+    tmodule.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in module.state_dict().items()})
 
 
 def copy_from_torch(tmodule, module):
@@ -268,9 +268,9 @@ def test_layer_norm_module_matches_torch(rng, kwargs, shape):
     g = rng.standard_normal(out.shape)
     tout.backward(torch.tensor(g))
     out.backward(te.tensor(g))
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(ex.grad.detach().numpy(), tx.grad.detach().numpy(), atol=1e-12)
     for p, tp in zip(layer.parameters(), tlayer.parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), atol=1e-12)
     copy_to_torch(layer, tlayer)               # and back again
     np.testing.assert_allclose(tlayer(tx).detach().numpy(), out.detach().numpy(), atol=1e-12)
 
@@ -294,8 +294,8 @@ def test_rms_norm_matches_torch(rng, eps):
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-12)
     tout.sum().backward()
     out.sum().backward()
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(layer.weight.grad.numpy(), tlayer.weight.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(ex.grad.detach().numpy(), tx.grad.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(layer.weight.grad.detach().numpy(), tlayer.weight.grad.detach().numpy(), atol=1e-12)
     assert te.gradcheck(lambda x, w: F.rms_norm(x, 4, w), [t64(rng, 2, 4), t64(rng, 4)])
 
 
@@ -352,11 +352,11 @@ def test_multihead_attention_matches_torch(rng, batch_first, case, need_weights)
     g = rng.standard_normal(out.shape)
     tout.backward(torch.tensor(g))
     out.backward(te.tensor(g))
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(ex.grad.detach().numpy(), tx.grad.detach().numpy(), atol=1e-12)
     if case == "cross":
-        np.testing.assert_allclose(emem.grad.numpy(), tmem.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(emem.grad.detach().numpy(), tmem.grad.detach().numpy(), atol=1e-12)
     for (name, p), tp in zip(mha.named_parameters(), tmha.parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), atol=1e-12, err_msg=name)
     copy_to_torch(mha, tmha)                   # the state dict loads back into torch
 
 
@@ -442,7 +442,7 @@ def test_weight_tying_counted_once_updated_once_and_state_dict_as_torch():
     opt = te.optim.SGD(model.parameters(), lr=0.1)
     logits = model(te.tensor([[0, 1, 2]]))
     F.cross_entropy(logits.reshape(-1, 6), te.tensor([1, 2, 3])).backward()
-    g = model.wte.weight.grad.numpy().copy()        # both uses added into one gradient
+    g = model.wte.weight.grad.detach().numpy().copy()        # both uses added into one gradient
     opt.step()
     np.testing.assert_allclose(model.wte.weight.detach().numpy(), before - 0.1 * g, rtol=1e-6)
     assert model.wte.weight is model.lm_head.weight
@@ -480,7 +480,7 @@ def test_clip_grad_norm_matches_torch(rng, norm_type, max_norm):
     ttotal = torch.nn.utils.clip_grad_norm_(tparams, max_norm, norm_type)
     assert total.item() == pytest.approx(ttotal.item(), rel=1e-12)
     for p, tp in zip(params, tparams):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), rtol=1e-12)
     assert kept is params[0].grad                  # in place, as torch
 
 
@@ -491,7 +491,7 @@ def test_clip_grad_norm_nonfinite_and_value():
         nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
     p.grad = te.tensor([-3.0, 0.5])
     nn.utils.clip_grad_value_([p], 1.0)
-    np.testing.assert_array_equal(p.grad.numpy(), [-1.0, 0.5])
+    np.testing.assert_array_equal(p.grad.detach().numpy(), [-1.0, 0.5])
 
 
 # ------------------------------------------------------------------ the char GPT example
@@ -521,7 +521,7 @@ def test_char_gpt_model_equals_torch_run_on_the_same_code(rng):
     tloss.backward()
     tgrads = dict(tmodel.named_parameters())
     for name, p in model.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tgrads[name].grad.numpy(), atol=1e-12,
+        np.testing.assert_allclose(p.grad.detach().numpy(), tgrads[name].grad.detach().numpy(), atol=1e-12,
                                    err_msg=name)
     groups = model.configure_optimizers(0.1, 1e-3, (0.9, 0.99)).param_groups
     assert [g["weight_decay"] for g in groups] == [0.1, 0.0]
@@ -555,11 +555,11 @@ def test_batch_norm_2d_matches_torch_in_train_and_eval(rng, kwargs):
         np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-12)
         (tout ** 3).sum().backward()
         (out ** 3).sum().backward()
-        np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(ex.grad.detach().numpy(), tx.grad.detach().numpy(), atol=1e-10)
     for (name, p), tp in zip(b.named_parameters(), tb.parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), atol=1e-10, err_msg=name)
     for key, value in tb.state_dict().items():
-        np.testing.assert_allclose(b.state_dict()[key].numpy(), value.numpy(), atol=1e-12)
+        np.testing.assert_allclose(b.state_dict()[key].detach().numpy(), value.detach().numpy(), atol=1e-12)
     tb.eval()
     b.eval()
     np.testing.assert_allclose(b(ex).detach().numpy(), tb(tx).detach().numpy(), atol=1e-12)
@@ -589,9 +589,9 @@ def test_group_norm_matches_torch(rng, shape, groups):
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-12)
     (tout ** 3).sum().backward()
     (out ** 3).sum().backward()
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(ex.grad.detach().numpy(), tx.grad.detach().numpy(), atol=1e-10)
     for p, tp in zip(g.parameters(), tg.parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), atol=1e-10)
     if len(shape) == 3 and groups == 2:
         w, b = t64(rng, 4), t64(rng, 4)
         assert te.gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), [t64(rng, 2, 4, 3), w, b])
@@ -625,10 +625,10 @@ def test_transformer_encoder_layer_matches_torch(rng, norm_first, activation, ba
     g = rng.standard_normal(out.shape)
     tout.backward(torch.tensor(g))
     out.backward(te.tensor(g))
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(ex.grad.detach().numpy(), tx.grad.detach().numpy(), atol=1e-12)
     tgrads = dict(tl.named_parameters())
     for name, p in layer.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tgrads[name].grad.numpy(), atol=1e-11,
+        np.testing.assert_allclose(p.grad.detach().numpy(), tgrads[name].grad.detach().numpy(), atol=1e-11,
                                    err_msg=name)
     copy_to_torch(layer, tl)
 

@@ -23,7 +23,7 @@ def check(fn, ref, arrays, rtol=1e-10, atol=1e-12):
     expected = ref(*arrays)
     assert out.shape == np.shape(expected)
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, expected, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=rtol, atol=atol)
     assert te.gradcheck(fn, ts)
     return ts
 
@@ -38,7 +38,7 @@ BINARY = {
     "maximum": (lambda a, b: a.maximum(b), np.maximum),
     "minimum": (lambda a, b: a.minimum(b), np.minimum),
     "te.maximum": (lambda a, b: te.maximum(a, b), np.maximum),
-    "where": (lambda a, b: te.where(a.data > 0, a, b), lambda a, b: np.where(a > 0, a, b)),
+    "where": (lambda a, b: te.where(a.detach().numpy() > 0, a, b), lambda a, b: np.where(a > 0, a, b)),
 }
 SHAPE_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 4), (3, 1)),
                ((3, 1), (2, 1, 4)), ((), (2, 3)), ((2, 3), ()), ((1,), (2, 3))]
@@ -91,8 +91,8 @@ def test_pow_gradient_wrt_exponent(rng):
     a, b = rng.uniform(0.5, 2, (3,)), rng.uniform(-1, 1, (3,))
     ta, tb = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
     (ta ** tb).sum().backward()
-    np.testing.assert_allclose(ta.grad.data, b * a ** (b - 1))
-    np.testing.assert_allclose(tb.grad.data, a ** b * np.log(a))
+    np.testing.assert_allclose(ta.grad.detach().numpy(), b * a ** (b - 1))
+    np.testing.assert_allclose(tb.grad.detach().numpy(), a ** b * np.log(a))
 
 
 def test_pow_gradients_at_a_zero_base_take_the_limits():
@@ -105,13 +105,13 @@ def test_pow_gradients_at_a_zero_base_take_the_limits():
     b = Tensor(np.array([0.0, 2.0, 1.0, 0.0]), requires_grad=True)
     (a ** b).sum().backward()
     assert a.grad.tolist() == [0.0, 0.0, 1.0, 0.0]
-    np.testing.assert_allclose(b.grad.data, [0.0, 0.0, 0.0, np.log(2.0)])
+    np.testing.assert_allclose(b.grad.detach().numpy(), [0.0, 0.0, 0.0, np.log(2.0)])
     torch = pytest.importorskip("torch")
-    ta = torch.tensor(a.data, requires_grad=True)
-    tb = torch.tensor(b.data, requires_grad=True)
+    ta = torch.tensor(a.detach().numpy(), requires_grad=True)
+    tb = torch.tensor(b.detach().numpy(), requires_grad=True)
     (ta ** tb).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, ta.grad.numpy())
-    np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-15)
+    np.testing.assert_array_equal(a.grad.detach().numpy(), ta.grad.detach().numpy())
+    np.testing.assert_allclose(b.grad.detach().numpy(), tb.grad.detach().numpy(), rtol=1e-15)
 
 
 @pytest.mark.parametrize("op, expected_a, expected_b", [
@@ -212,15 +212,15 @@ def test_relu_abs_clamp_derivative_at_kink():
 def test_sigmoid_softplus_gelu_extreme_inputs():
     x = Tensor(np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0]), requires_grad=True)
     s = x.sigmoid()
-    np.testing.assert_allclose(s.data, [0.0, 1 / (1 + np.exp(50)), 0.5, 1 / (1 + np.exp(-50)),
+    np.testing.assert_allclose(s.detach().numpy(), [0.0, 1 / (1 + np.exp(50)), 0.5, 1 / (1 + np.exp(-50)),
                                         1.0])
     sp = x.softplus()
-    np.testing.assert_allclose(sp.data, [0.0, np.log1p(np.exp(-50)), np.log(2), 50.0, 1000.0])
+    np.testing.assert_allclose(sp.detach().numpy(), [0.0, np.log1p(np.exp(-50)), np.log(2), 50.0, 1000.0])
     g = x.gelu()
-    np.testing.assert_allclose(g.data, [0.0, 0.0, 0.0, 50.0, 1000.0], atol=1e-12)
+    np.testing.assert_allclose(g.detach().numpy(), [0.0, 0.0, 0.0, 50.0, 1000.0], atol=1e-12)
     (s.sum() + sp.sum() + g.sum()).backward()
-    assert np.isfinite(x.grad.data).all()
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 0.25 + 0.5 + 0.5, 2.0, 2.0],
+    assert np.isfinite(x.grad.detach().numpy()).all()
+    np.testing.assert_allclose(x.grad.detach().numpy(), [0.0, 0.0, 0.25 + 0.5 + 0.5, 2.0, 2.0],
                                atol=1e-12)
 
 
@@ -281,7 +281,7 @@ def test_std_of_constant_values_has_zero_gradient_like_torch():
     assert s.tolist() == [0.0, pytest.approx(math.sqrt(7 / 3))]
     (s * Tensor(np.array([2.0, 3.0]))).sum().backward()
     row = np.array([1.0, 2.0, 4.0])
-    np.testing.assert_allclose(x.grad.data, [[0, 0, 0], 3 * (row - row.mean()) / (2 * s.data[1])])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [[0, 0, 0], 3 * (row - row.mean()) / (2 * s.detach().numpy()[1])])
     y = Tensor([5.0, 5.0], requires_grad=True)
     y.std().backward()
     assert y.grad.tolist() == [0.0, 0.0] and y.std().dtype == np.float32
@@ -311,7 +311,7 @@ def test_max_min_with_dim_return_values_and_indices():
 def test_max_min_all_split_gradient_among_ties():
     x = Tensor([[3.0, 1.0], [3.0, 3.0]], requires_grad=True)
     x.max().backward()
-    np.testing.assert_allclose(x.grad.data, [[1 / 3, 0], [1 / 3, 1 / 3]])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [[1 / 3, 0], [1 / 3, 1 / 3]])
     y = Tensor([2.0, 0.0, 0.0], requires_grad=True)
     (y.min() * 4).backward()
     assert y.grad.tolist() == [0.0, 2.0, 2.0]
@@ -348,15 +348,15 @@ def test_softmax_family_is_stable_on_huge_inputs():
     big = np.array([[1000.0, 1000.0, -1000.0], [1e4, 0.0, -1e4]])
     x = Tensor(big, requires_grad=True)
     s = x.softmax(-1)
-    np.testing.assert_allclose(s.data, [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(s.detach().numpy(), [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])
     ls = x.log_softmax(-1)
-    np.testing.assert_allclose(ls.data, [[-math.log(2), -math.log(2), -2000 - math.log(2)],
+    np.testing.assert_allclose(ls.detach().numpy(), [[-math.log(2), -math.log(2), -2000 - math.log(2)],
                                          [0.0, -1e4, -2e4]])
     lse = x.logsumexp(-1)
-    np.testing.assert_allclose(lse.data, [1000 + math.log(2), 1e4])
+    np.testing.assert_allclose(lse.detach().numpy(), [1000 + math.log(2), 1e4])
     assert x.logsumexp().item() == pytest.approx(1e4)
     (s[:, 0].sum() + ls.sum() + lse.sum()).backward()
-    assert np.isfinite(x.grad.data).all()
+    assert np.isfinite(x.grad.detach().numpy()).all()
     # gradcheck on huge (but finite-difference friendly) shifted inputs
     h = Tensor(np.array([[500.0, 501.0, 499.5]]), requires_grad=True)
     assert te.gradcheck(lambda t: t.log_softmax(-1), [h])
@@ -364,7 +364,7 @@ def test_softmax_family_is_stable_on_huge_inputs():
     assert te.gradcheck(lambda t: t.softmax(-1), [h])
     # float32 stays finite too
     x32 = Tensor([[1e4, 1e4 - 1.0]], requires_grad=True)
-    assert np.isfinite(x32.log_softmax(-1).data).all()
+    assert np.isfinite(x32.log_softmax(-1).detach().numpy()).all()
     assert x32.logsumexp(-1).item() == pytest.approx(1e4 + math.log1p(math.exp(-1)))
 
 
@@ -391,10 +391,10 @@ def test_matmul(shapes, rng):
 def test_matmul_with_ndarray_operand(rng):
     a, b = _arrays(rng, [(2, 3), (3, 2)])
     t = Tensor(a, requires_grad=True)
-    np.testing.assert_allclose((t @ b).data, a @ b)
-    np.testing.assert_allclose((b @ t).data, b @ a)
+    np.testing.assert_allclose((t @ b).detach().numpy(), a @ b)
+    np.testing.assert_allclose((b @ t).detach().numpy(), b @ a)
     (b @ t).sum().backward()
-    np.testing.assert_allclose(t.grad.data, b.T @ np.ones((3, 3)))
+    np.testing.assert_allclose(t.grad.detach().numpy(), b.T @ np.ones((3, 3)))
 
 
 # ------------------------------------------------------------------ shape ops
@@ -484,7 +484,7 @@ def test_getitem_with_tensor_index_and_bool_mask(rng):
     check(lambda t: t[idx], lambda x: x[[2, 2, 1]], [a])
     mask = a > 0
     check(lambda t: t[Tensor(mask)], lambda x: x[mask], [a])
-    check(lambda t: t[t.data > 0.5], lambda x: x[x > 0.5], [a])
+    check(lambda t: t[t.detach().numpy() > 0.5], lambda x: x[x > 0.5], [a])
 
 
 def test_repeated_indices_accumulate_gradient():
@@ -548,8 +548,8 @@ def test_pad_constant_value_and_against_torch(rng):
           lambda x: np.pad(x, [(0, 0), (0, 0), (1, 1)], constant_values=2.5), [a])
     torch = pytest.importorskip("torch")
     for mode in ("constant", "reflect", "replicate", "circular"):
-        ours = Tensor(a).pad((2, 1, 1, 2), mode=mode).data
-        theirs = torch.nn.functional.pad(torch.tensor(a), (2, 1, 1, 2), mode=mode).numpy()
+        ours = Tensor(a).pad((2, 1, 1, 2), mode=mode).detach().numpy()
+        theirs = torch.nn.functional.pad(torch.tensor(a), (2, 1, 1, 2), mode=mode).detach().numpy()
         np.testing.assert_allclose(ours, theirs)
 
 
@@ -642,8 +642,8 @@ def test_dtype_and_values_match_pytorch(name):
     theirs = DTYPE_CASES[name](torch, {"i32": torch.int32, "f64": torch.float64,
                                        "arr": torch.from_numpy})
     assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "tinygrad_edu.")
-    np.testing.assert_allclose(np.asarray(ours.data, np.float64),
-                               theirs.numpy().astype(np.float64), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(ours.detach().numpy(), np.float64),
+                               theirs.detach().numpy().astype(np.float64), rtol=1e-6)
 
 
 def test_promotion_table_matches_pytorch():
@@ -759,10 +759,10 @@ def test_matches_pytorch(name):
     tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
     out, tout = fn(_OurFunctional, x, y), fn(torch_f, tx, ty)
     w = rng.normal(size=tuple(tout.shape))
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10, atol=1e-12)
     (out * Tensor(w)).sum().backward()
     (tout * torch.tensor(w)).sum().backward()
     for ours, theirs, like in ((x.grad, tx.grad, a), (y.grad, ty.grad, b)):
-        ours = np.zeros_like(like) if ours is None else ours.data
-        theirs = np.zeros_like(like) if theirs is None else theirs.numpy()
+        ours = np.zeros_like(like) if ours is None else ours.detach().numpy()
+        theirs = np.zeros_like(like) if theirs is None else theirs.detach().numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)

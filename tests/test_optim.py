@@ -153,7 +153,7 @@ def run_ours(name, opts, problem, steps=STEPS):
         opt.zero_grad()
         loss_fn(params).backward()
         opt.step()
-        history.append([p.data.copy() for p in params])
+        history.append([p.detach().numpy().copy() for p in params])
     return history
 
 
@@ -233,44 +233,44 @@ def test_step_is_in_place_and_leaves_grads_and_graph_alone(name):
     _set_grads(params)
     params[1].grad = Tensor._make(shared, False, None)
     other = Tensor._make(shared, False, None)          # another tensor sharing the array
-    arrays = [p.data for p in params]
+    arrays = [p.detach().numpy() for p in params]
     before = [a.copy() for a in arrays]
     opt = getattr(optim, name)(params, lr=0.1, weight_decay=0.1)
     opt.step()
     for p, arr, old in zip(params, arrays, before):
-        assert p.data is arr and p.dtype == np.float32
+        assert p.detach().numpy() is arr and p.dtype == np.float32
         assert p.grad_fn is None and p.is_leaf and p.requires_grad
         assert not np.allclose(arr, old)
     np.testing.assert_array_equal(shared, 0.5)
-    np.testing.assert_array_equal(other.data, 0.5)
+    np.testing.assert_array_equal(other.detach().numpy(), 0.5)
 
 
 def test_params_without_grad_are_skipped():
     a, b = _params((2,), (3,))
     a.grad = Tensor(np.ones(2))
-    b_before = b.data.copy()
+    b_before = b.detach().numpy().copy()
     opt = optim.Adam([a, b], lr=0.1)
     opt.step()
-    np.testing.assert_array_equal(b.data, b_before)
+    np.testing.assert_array_equal(b.detach().numpy(), b_before)
     assert b not in opt.state and a in opt.state and opt.state[a]["step"] == 1
 
 
 def test_param_groups_with_different_lr():
     a, b = _params((3,), (2, 2))
-    a0, b0 = a.data.copy(), b.data.copy()
+    a0, b0 = a.detach().numpy().copy(), b.detach().numpy().copy()
     opt = optim.SGD([{"params": [a]}, {"params": b, "lr": 0.01}], lr=0.1, momentum=0.0)
     assert opt.param_groups[0]["lr"] == 0.1 and opt.param_groups[1]["lr"] == 0.01
     assert opt.param_groups[1]["momentum"] == 0.0          # filled from the defaults
     _set_grads([a, b], 2.0)
     opt.step()
-    np.testing.assert_allclose(a.data, a0 - 0.1 * 2.0)
-    np.testing.assert_allclose(b.data, b0 - 0.01 * 2.0)
+    np.testing.assert_allclose(a.detach().numpy(), a0 - 0.1 * 2.0)
+    np.testing.assert_allclose(b.detach().numpy(), b0 - 0.01 * 2.0)
 
 
 def test_param_groups_match_torch():
     torch = pytest.importorskip("torch")
     ours = _params((4, 3), (3,))
-    theirs = [torch.tensor(p.data.copy(), requires_grad=True) for p in ours]
+    theirs = [torch.tensor(p.detach().numpy().copy(), requires_grad=True) for p in ours]
 
     def groups(ps):
         return [{"params": [ps[0]], "lr": 0.1, "betas": (0.5, 0.9)},
@@ -278,13 +278,13 @@ def test_param_groups_match_torch():
     opt_a, opt_b = optim.Adam(groups(ours), lr=0.02), torch.optim.Adam(groups(theirs), lr=0.02)
     for step in range(STEPS):
         for o, t in zip(ours, theirs):
-            g = np.sin(o.data * (step + 1))
+            g = np.sin(o.detach().numpy() * (step + 1))
             o.grad = Tensor(g)
             t.grad = torch.from_numpy(g.copy())
         opt_a.step()
         opt_b.step()
     for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-10)
 
 
 def test_add_param_group():
@@ -292,9 +292,9 @@ def test_add_param_group():
     opt = optim.SGD([a], lr=0.1)
     opt.add_param_group({"params": [b], "lr": 1.0})
     _set_grads([a, b])
-    b0 = b.data.copy()
+    b0 = b.detach().numpy().copy()
     opt.step()
-    np.testing.assert_allclose(b.data, b0 - 1.0)
+    np.testing.assert_allclose(b.detach().numpy(), b0 - 1.0)
     with pytest.raises(ValueError, match="more than once"):
         opt.add_param_group({"params": [a]})
 
@@ -302,10 +302,10 @@ def test_add_param_group():
 def test_zero_grad():
     a, b = _params((2,), (3,))
     _set_grads([a, b], 3.0)
-    shared = a.grad.data
+    shared = a.grad.detach().numpy()
     opt = optim.SGD([a, b], lr=0.1)
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(a.grad.data, 0.0)
+    np.testing.assert_array_equal(a.grad.detach().numpy(), 0.0)
     np.testing.assert_array_equal(shared, 3.0)               # a fresh array, not a fill
     opt.zero_grad()
     assert a.grad is None and b.grad is None
@@ -317,9 +317,9 @@ def test_accumulated_grads_after_zero_grad_are_fresh():
     for _ in range(2):
         opt.zero_grad()
         (w * w).sum().backward()
-        np.testing.assert_allclose(w.grad.data, 2 * w.data)
+        np.testing.assert_allclose(w.grad.detach().numpy(), 2 * w.detach().numpy())
         opt.step()
-    np.testing.assert_allclose(w.data, [0.0, 0.0])          # w ← w − 0.5·2w = 0
+    np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0])          # w ← w − 0.5·2w = 0
 
 
 def test_closure_returns_loss():
@@ -335,7 +335,7 @@ def test_closure_returns_loss():
     with te.no_grad():                                        # closure still records
         loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_allclose(w.data, [1.5])
+    np.testing.assert_allclose(w.detach().numpy(), [1.5])
 
 
 @pytest.mark.parametrize("name,opts", [("SGD", dict(lr=0.1, momentum=0.9)),
@@ -359,14 +359,14 @@ def test_state_dict_round_trip(name, opts):
     assert sd["param_groups"][0]["params"] == [0, 1, 2, 3]
     assert sd["param_groups"][0]["lr"] == opts["lr"]
     assert sorted(sd["state"]) == [0, 1, 2, 3]
-    clone = [Tensor(p.data.copy(), requires_grad=True) for p in ps]
+    clone = [Tensor(p.detach().numpy().copy(), requires_grad=True) for p in ps]
     opt2 = getattr(optim, name)(clone, lr=123.0)               # options come from sd
     opt2.load_state_dict(sd)
     assert opt2.param_groups[0]["lr"] == opts["lr"]
     train(ps, opt, 5)
     train(clone, opt2, 5)
     for a, b in zip(ps, clone):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     first = next(iter(sd["state"][0].values()))
     if isinstance(first, np.ndarray):                          # a snapshot, not a view
         assert not np.shares_memory(first, next(iter(opt.state[ps[0]].values())))
@@ -393,7 +393,7 @@ def test_load_state_dict_mismatch():
 def test_state_dict_matches_torch_layout():
     torch = pytest.importorskip("torch")
     ours = _params((2, 3))
-    theirs = [torch.tensor(ours[0].data.copy(), requires_grad=True)]
+    theirs = [torch.tensor(ours[0].detach().numpy().copy(), requires_grad=True)]
     o, t = optim.SGD(ours, lr=0.1, momentum=0.9), torch.optim.SGD(theirs, lr=0.1, momentum=0.9)
     _set_grads(ours)
     theirs[0].grad = torch.ones(2, 3, dtype=torch.float64)
@@ -402,7 +402,7 @@ def test_state_dict_matches_torch_layout():
     sd_o, sd_t = o.state_dict(), t.state_dict()
     assert list(sd_o["state"]) == list(sd_t["state"]) == [0]
     np.testing.assert_allclose(sd_o["state"][0]["momentum_buffer"],
-                               sd_t["state"][0]["momentum_buffer"].numpy())
+                               sd_t["state"][0]["momentum_buffer"].detach().numpy())
     assert sd_o["param_groups"][0]["params"] == sd_t["param_groups"][0]["params"]
     for key in ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"):
         assert sd_o["param_groups"][0][key] == sd_t["param_groups"][0][key]
@@ -478,13 +478,13 @@ def test_nn_model_matches_torch(name, opts):
     torch = pytest.importorskip("torch")
     model = te.nn.Sequential(te.nn.Linear(3, 4), te.nn.Tanh(), te.nn.Linear(4, 1))
     for p in model.parameters():
-        p.data = p.data.astype(np.float64)
+        p.data = p.data.double()
     tmodel = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     tmodel = tmodel.double()
     with torch.no_grad():
         for (k, p), (tk, tp) in zip(model.named_parameters(), tmodel.named_parameters()):
             assert k == tk
-            tp.copy_(torch.from_numpy(p.data))
+            tp.copy_(torch.from_numpy(p.detach().numpy()))
     opt = getattr(optim, name)(model.parameters(), **opts)
     topt = getattr(torch.optim, name)(tmodel.parameters(), **opts)
     x, y = Tensor(XS), Tensor(YS)
@@ -496,4 +496,4 @@ def test_nn_model_matches_torch(name, opts):
         ((tmodel(torch.from_numpy(XS)) - torch.from_numpy(YS)) ** 2).mean().backward()
         topt.step()
     for p, tp in zip(model.parameters(), tmodel.parameters()):
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-8, atol=1e-12)

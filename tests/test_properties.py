@@ -19,7 +19,7 @@ BINARY = {
     "pow": (lambda a, b: a ** b, np.power),
     "maximum": (lambda a, b: a.maximum(b), np.maximum),
     "minimum": (lambda a, b: a.minimum(b), np.minimum),
-    "where": (lambda a, b: te.where(a.data > 1.0, a, b), lambda a, b: np.where(a > 1.0, a, b)),
+    "where": (lambda a, b: te.where(a.detach().numpy() > 1.0, a, b), lambda a, b: np.where(a > 1.0, a, b)),
 }
 
 seeds = st.integers(0, 2 ** 32 - 1)
@@ -40,7 +40,7 @@ def test_binary_broadcast_gradients(name, shapes, seed):
     a, b = _inputs(seed, *shapes.input_shapes)
     out = fn(a, b)
     assert out.shape == shapes.result_shape
-    np.testing.assert_allclose(out.data, ref(a.data, b.data), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref(a.detach().numpy(), b.detach().numpy()), rtol=1e-12)
     out.sum().backward()
     assert a.grad.shape == a.shape and b.grad.shape == b.shape
     assert te.gradcheck(fn, [a, b])
@@ -53,11 +53,11 @@ def test_scalar_and_swapped_operands(shapes, seed):
     """a∘b and b∘a give mirrored gradients; a Python scalar behaves like a 0-d tensor."""
     a, b = _inputs(seed, *shapes.input_shapes)
     (a * b - b / a).sum().backward()
-    ga, gb = a.grad.data.copy(), b.grad.data.copy()
+    ga, gb = a.grad.detach().numpy().copy(), b.grad.detach().numpy().copy()
     a.grad = b.grad = None
     (-(b / a) + b * a).sum().backward()
-    np.testing.assert_allclose(a.grad.data, ga, rtol=1e-12)
-    np.testing.assert_allclose(b.grad.data, gb, rtol=1e-12)
+    np.testing.assert_allclose(a.grad.detach().numpy(), ga, rtol=1e-12)
+    np.testing.assert_allclose(b.grad.detach().numpy(), gb, rtol=1e-12)
     assert te.gradcheck(lambda t: 3.0 - t * 2.0 + 1.5 / t, [a])
 
 
@@ -88,7 +88,7 @@ def test_reductions_over_random_dims(name, sd, keepdim, seed):
     fn, ref = REDUCTIONS[name]
     (x,) = _inputs(seed, shape)
     out = fn(x, dim, keepdim)
-    np.testing.assert_allclose(out.data, ref(x.data, dim, keepdim), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref(x.detach().numpy(), dim, keepdim), rtol=1e-10, atol=1e-12)
     assert te.gradcheck(lambda t: fn(t, dim, keepdim), [x])
 
 
@@ -100,7 +100,7 @@ def test_index_gradient_counts_repeats(n, index, seed):
     (x,) = _inputs(seed, (n, 2))
     x[index].sum().backward()
     counts = np.bincount(index, minlength=n).astype(np.float64)
-    np.testing.assert_array_equal(x.grad.data, np.repeat(counts[:, None], 2, axis=1))
+    np.testing.assert_array_equal(x.grad.detach().numpy(), np.repeat(counts[:, None], 2, axis=1))
 
 
 @SETTINGS
@@ -109,5 +109,5 @@ def test_index_gradient_counts_repeats(n, index, seed):
 def test_batched_matmul_broadcast_gradients(batch, n, k, m, seed):
     a, b = _inputs(seed, batch.input_shapes[0] + (n, k), batch.input_shapes[1] + (k, m))
     out = a @ b
-    np.testing.assert_allclose(out.data, np.matmul(a.data, b.data), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), np.matmul(a.detach().numpy(), b.detach().numpy()), rtol=1e-12)
     assert te.gradcheck(lambda p, q: p @ q, [a, b])

@@ -31,11 +31,11 @@ def _state(rng):
 def _check_round_trip(original, loaded):
     assert list(loaded) == list(original)                      # same keys, same order
     for key, value in original.items():
-        want = value.data if isinstance(value, Tensor) else value
+        want = value.detach().numpy() if isinstance(value, Tensor) else value
         got = loaded[key]
         assert isinstance(got, Tensor) and not got.requires_grad and got.grad_fn is None
         assert got.dtype == want.dtype and got.shape == want.shape, key
-        np.testing.assert_array_equal(got.data, want)
+        np.testing.assert_array_equal(got.detach().numpy(), want)
 
 
 def test_round_trip(tmp_path, rng):
@@ -45,7 +45,7 @@ def test_round_trip(tmp_path, rng):
     loaded = te.load(path)
     _check_round_trip(sd, loaded)
     loaded["fc1.weight"].data[0, 0] = 99.0                     # loaded arrays are writable
-    assert loaded["fc1.weight"].data.flags.writeable
+    assert loaded["fc1.weight"].detach().numpy().flags.writeable
     _check_round_trip(sd, te.load(str(path)))                  # str path too
 
 
@@ -252,9 +252,9 @@ def test_model_state_dict_round_trip(tmp_path):
     te.save(model.state_dict(), tmp_path / "m.npz")
     fresh = _model()
     x = te.randn(4, 3)
-    assert not np.allclose(fresh(x).data, model(x).data)
+    assert not np.allclose(fresh(x).detach().numpy(), model(x).detach().numpy())
     fresh.load_state_dict(te.load(tmp_path / "m.npz"))
-    np.testing.assert_array_equal(fresh(x).data, model(x).data)
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), model(x).detach().numpy())
 
 
 def test_state_dict_goes_to_torch_and_back(tmp_path):
@@ -265,15 +265,15 @@ def test_state_dict_goes_to_torch_and_back(tmp_path):
     te.save(model.state_dict(), tmp_path / "m.npz")
     loaded = te.load(tmp_path / "m.npz")
     assert list(loaded) == list(tmodel.state_dict())
-    tmodel.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in loaded.items()})
+    tmodel.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy()) for k, v in loaded.items()})
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(tmodel(torch.from_numpy(x)).detach().numpy(),
-                               model(Tensor(x)).data, rtol=1e-5, atol=1e-6)
-    # and back: a torch state dict converted with .numpy() loads here
+                               model(Tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    # and back: a torch state dict converted with .detach().numpy() loads here
     torch.manual_seed(1)
     tmodel2 = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
-    te.save({k: v.numpy() for k, v in tmodel2.state_dict().items()}, tmp_path / "t.npz")
+    te.save({k: v.detach().numpy() for k, v in tmodel2.state_dict().items()}, tmp_path / "t.npz")
     model.load_state_dict(te.load(tmp_path / "t.npz"))
-    np.testing.assert_allclose(model(Tensor(x)).data,
+    np.testing.assert_allclose(model(Tensor(x)).detach().numpy(),
                                tmodel2(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)

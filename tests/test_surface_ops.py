@@ -42,7 +42,7 @@ def compare(torch, fn, *arrays, rtol=1e-6, grad=True):
         (theirs * torch.tensor(w)).sum().backward()
         for a, b in zip(ours_in, theirs_in):
             if b.grad is not None:
-                np.testing.assert_allclose(np.asarray(a.grad), b.grad.numpy(), rtol=rtol,
+                np.testing.assert_allclose(np.asarray(a.grad), b.grad.detach().numpy(), rtol=rtol,
                                            atol=1e-12)
 
 
@@ -279,7 +279,7 @@ def test_named_tuples_like_torch(torch):
         ours, theirs = getattr(te.tensor(x), attr)(*args), getattr(torch.tensor(x), attr)(*args)
         values, indices = ours
         assert values is ours.values and indices is ours.indices
-        np.testing.assert_array_equal(np.asarray(indices), theirs.indices.numpy())
+        np.testing.assert_array_equal(np.asarray(indices), theirs.indices.detach().numpy())
     mn, mx = te.tensor(x).aminmax()
     assert mn.item() == x.min() and mx.item() == x.max()
 
@@ -302,7 +302,7 @@ def test_keyword_names_like_torch(torch):
         else:
             theirs = out
     for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(np.asarray(o), t.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(np.asarray(o), t.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -381,4 +381,4 @@ def test_no_runtime_warnings_at_the_edges(torch):
     for name in ["log2", "log10", "log1p", "expm1", "exp2", "rsqrt", "reciprocal"]:
         ours = getattr(te.tensor(x), name)()
         theirs = getattr(torch.tensor(x), name)()
-        np.testing.assert_allclose(np.asarray(ours), theirs.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=1e-12)

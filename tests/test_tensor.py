@@ -23,15 +23,15 @@ from tinygrad_edu import Tensor
 def test_creation_dtype(data, dtype):
     t = Tensor(data)
     assert t.dtype == dtype
-    np.testing.assert_array_equal(t.data, np.asarray(data))
+    np.testing.assert_array_equal(t.detach().numpy(), np.asarray(data))
     assert te.tensor(data).dtype == dtype
 
 
 def test_creation_from_tensor_and_explicit_dtype():
     a = Tensor([1.0, 2.0])
     b = Tensor(a)
-    assert b.dtype == np.float32 and b.data is not a.data
-    np.testing.assert_array_equal(b.data, a.data)
+    assert b.dtype == np.float32 and b.detach().numpy() is not a.detach().numpy()
+    np.testing.assert_array_equal(b.detach().numpy(), a.detach().numpy())
     assert te.tensor([1, 2], dtype=te.float64).dtype == np.float64
     assert te.tensor([1.7, 2.2], dtype=np.int64).tolist() == [1, 2]
 
@@ -40,27 +40,27 @@ def test_creation_copies_list_but_array_data_is_owned():
     arr = np.array([1.0, 2.0])
     t = Tensor(arr)
     arr[0] = 100.0
-    assert t.data[0] == 1.0        # Tensor(...) copies, like torch.tensor
+    assert t.detach().numpy()[0] == 1.0        # Tensor(...) copies, like torch.tensor
 
 
 def test_creation_functions():
-    assert Tensor.zeros(2, 3).shape == (2, 3) and Tensor.zeros((2, 3)).data.sum() == 0
+    assert Tensor.zeros(2, 3).shape == (2, 3) and Tensor.zeros((2, 3)).detach().numpy().sum() == 0
     assert Tensor.zeros(2).dtype == np.float32
-    np.testing.assert_array_equal(Tensor.ones(2, 2).data, np.ones((2, 2)))
+    np.testing.assert_array_equal(Tensor.ones(2, 2).detach().numpy(), np.ones((2, 2)))
     f = Tensor.full((2, 2), 7.0)
-    assert f.dtype == np.float32 and f.data.tolist() == [[7, 7], [7, 7]]
+    assert f.dtype == np.float32 and f.detach().numpy().tolist() == [[7, 7], [7, 7]]
     assert Tensor.full((3,), 2).dtype == np.int64
-    np.testing.assert_array_equal(Tensor.eye(3).data, np.eye(3))
+    np.testing.assert_array_equal(Tensor.eye(3).detach().numpy(), np.eye(3))
     assert Tensor.eye(2, 3).shape == (2, 3)
     assert Tensor.arange(5).tolist() == [0, 1, 2, 3, 4] and Tensor.arange(5).dtype == np.int64
     assert Tensor.arange(1, 2, 0.5).tolist() == [1.0, 1.5]
     assert Tensor.arange(1, 2, 0.5).dtype == np.float32
     assert Tensor.zeros(2, dtype=np.float64).dtype == np.float64
     z = te.zeros_like(Tensor([[1.0, 2.0]]))
-    assert z.shape == (1, 2) and z.data.sum() == 0
+    assert z.shape == (1, 2) and z.detach().numpy().sum() == 0
     o = te.ones_like(Tensor(np.zeros(3)))
-    assert o.dtype == np.float64 and o.data.sum() == 3
-    assert te.zeros(2, 2).shape == (2, 2) and te.ones(3).data.sum() == 3
+    assert o.dtype == np.float64 and o.detach().numpy().sum() == 3
+    assert te.zeros(2, 2).shape == (2, 2) and te.ones(3).detach().numpy().sum() == 3
     assert Tensor.ones(2, requires_grad=True).requires_grad
 
 
@@ -69,12 +69,12 @@ def test_random_creation_is_seeded():
     a, b = Tensor.rand(3, 4), Tensor.randn(5)
     te.manual_seed(123)
     c, d = Tensor.rand(3, 4), Tensor.randn(5)
-    np.testing.assert_array_equal(a.data, c.data)
-    np.testing.assert_array_equal(b.data, d.data)
+    np.testing.assert_array_equal(a.detach().numpy(), c.detach().numpy())
+    np.testing.assert_array_equal(b.detach().numpy(), d.detach().numpy())
     assert a.dtype == np.float32 and b.dtype == np.float32
-    assert ((a.data >= 0) & (a.data < 1)).all()
+    assert ((a.detach().numpy() >= 0) & (a.detach().numpy() < 1)).all()
     big = Tensor.randn(20000)
-    assert abs(big.data.mean()) < 0.05 and abs(big.data.std() - 1) < 0.05
+    assert abs(big.detach().numpy().mean()) < 0.05 and abs(big.detach().numpy().std() - 1) < 0.05
 
 
 # ------------------------------------------------------------------ attributes
@@ -85,7 +85,9 @@ def test_attributes():
     assert len(t) == 2
     assert t.is_leaf and t.grad_fn is None and t.grad is None and t.requires_grad
     assert t.name == "w"
-    assert t.numpy() is t.data
+    assert t.numpy(force=True) is t.detach().numpy()     # shared, not copied
+    with pytest.raises(RuntimeError, match=r"Use tensor.detach\(\).numpy\(\) instead"):
+        t.numpy()
     assert t.tolist() == [[1, 2, 3], [4, 5, 6]]
     assert t.T.shape == (3, 2) and t.T.tolist() == [[1, 4], [2, 5], [3, 6]]
     y = t * 2
@@ -151,10 +153,11 @@ def test_bad_data_type_raises():
         Tensor({"a": 1})
 
 
-def test_setitem_is_refused():
+def test_setitem_writes_in_place():
     t = Tensor([1.0, 2.0])
-    with pytest.raises(TypeError, match="in place"):
-        t[0] = 3.0
+    storage = t.detach().numpy()
+    t[0] = 3.0
+    assert t.tolist() == [3.0, 2.0] and t.detach().numpy() is storage and t._version == 1
 
 
 # ------------------------------------------------------------------ dtype conversion
@@ -232,15 +235,15 @@ def test_python_scalars_become_one_shared_read_only_constant():
     assert (x * 2).grad_fn.inputs[1].dtype == np.float32
     assert (x.double() * 0.5).grad_fn.inputs[1].dtype == np.float64   # one per dtype
     (a + b).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [1.0, 1.0])
 
 
 def test_signed_zero_and_nan_constants_are_exact():
     x = Tensor([1.0, -2.0])
-    assert np.array_equal(np.signbit((x * 0.0).data), [False, True])
-    assert np.array_equal(np.signbit((x * -0.0).data), [True, False])
-    assert np.array_equal(np.signbit((x * 0.0).data), [False, True])   # after -0.0 too
-    assert np.isnan((x + float("nan")).data).all()
+    assert np.array_equal(np.signbit((x * 0.0).detach().numpy()), [False, True])
+    assert np.array_equal(np.signbit((x * -0.0).detach().numpy()), [True, False])
+    assert np.array_equal(np.signbit((x * 0.0).detach().numpy()), [False, True])   # after -0.0 too
+    assert np.isnan((x + float("nan")).detach().numpy()).all()
     assert ((x * 3) == Tensor([3.0, -6.0])).all()
 
 

@@ -47,7 +47,7 @@ def test_fit_matches_a_hand_written_loop():
     (m1, l1), (m2, l2) = run(True), run(False)
     np.testing.assert_allclose(l1, l2, rtol=1e-6)
     for p, q in zip(m1.parameters(), m2.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
 def test_fit_learns_xor_with_history_and_validation():
@@ -73,7 +73,7 @@ def test_fit_custom_metric_and_unknown_metric():
     loader = DataLoader(TensorDataset(x, y), batch_size=2)
 
     def max_error(out, target):
-        return float(np.abs(out.data - target.data).max())
+        return float(np.abs(out.detach().numpy() - target.detach().numpy()).max())
     hist = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), loader, 60,
                metrics=(max_error,), progress=False)
     assert hist["max_error"][-1] < hist["max_error"][0]

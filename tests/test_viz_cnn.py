@@ -31,7 +31,7 @@ def test_filters_are_the_weights(model, tmp_path):
 def test_feature_maps_are_the_layer_output(model, image, tmp_path):
     maps = te.viz.feature_maps(model, image, model[1], path=tmp_path / "m.png")
     with te.no_grad():
-        expected = model[1](model[0](image[None]))[0].numpy()
+        expected = model[1](model[0](image[None]))[0].detach().numpy()
     np.testing.assert_allclose(maps, expected)
     assert maps.shape == (4, 8, 8) and (tmp_path / "m.png").exists()
     assert "forward" not in model[1].__dict__                  # the wrapper is gone
@@ -43,7 +43,7 @@ def test_saliency_is_the_input_gradient(model, image, tmp_path):
     sal = te.viz.saliency(model, image, 2, path=tmp_path / "s.png")
     x = image[None].detach().requires_grad_()
     model(x)[0, 2].backward()
-    np.testing.assert_allclose(sal, np.abs(x.grad.numpy()[0, 0]))
+    np.testing.assert_allclose(sal, np.abs(x.grad.detach().numpy()[0, 0]))
     with pytest.raises(ValueError, match="saliency: target 3 is not a class"):
         te.viz.saliency(model, image, 3)
     with pytest.raises(ValueError, match=r"one image of shape \(C, H, W\)"):
@@ -52,7 +52,7 @@ def test_saliency_is_the_input_gradient(model, image, tmp_path):
 
 def test_occlusion_is_the_probability_with_a_grey_patch(model, image):
     heat = te.viz.occlusion(model, image, 1, patch=5)          # stride 5: 4 placements
-    covered = image.numpy().copy()
+    covered = image.detach().numpy().copy()
     covered[0, 5:, :5] = 0.5
     with te.no_grad():
         p = model(te.tensor(covered[None])).softmax(dim=1)[0, 1].item()
@@ -77,7 +77,7 @@ def test_guided_backprop_drops_negative_gradients(model, image):
     a2 = model[4](h2)
     a2.register_hook(lambda g: g.clamp(min=0.0))
     model[6](model[5](a2))[0, 0].backward()
-    np.testing.assert_allclose(guided, x.grad.numpy()[0])
+    np.testing.assert_allclose(guided, x.grad.detach().numpy()[0])
     with pytest.raises(ValueError, match="no nn.ReLU"):
         te.viz.guided_backprop(nn.Sequential(nn.Flatten(), nn.Linear(100, 2)), image, 0)
 
@@ -88,7 +88,7 @@ def test_grad_cam_by_hand(model, image):
     a = model[3](model[2](model[1](model[0](x))))
     a.retain_grad()
     model[6](model[5](model[4](a)))[0, 1].backward()
-    weights = a.grad.numpy()[0].mean(axis=(1, 2))
+    weights = a.grad.detach().numpy()[0].mean(axis=(1, 2))
     small = np.maximum((weights[:, None, None] * a.detach().numpy()[0]).sum(0), 0)
     expected = np.kron(small, np.ones((5, 5)))                # 2×2 → 10×10
     if expected.max() > 0:

@@ -73,13 +73,13 @@ def test_jacobians_and_messages_match_torch():
     jw = np.array(mul["inputs"][1]["jacobian"], dtype=float)
     tx, tw = torch.tensor(a), torch.tensor(b)
     ref_x, ref_w = torch.autograd.functional.jacobian(lambda p, q: p * q, (tx, tw))
-    np.testing.assert_allclose(jx, ref_x.reshape(6, 6).numpy(), atol=1e-4)
-    np.testing.assert_allclose(jw, ref_w.reshape(6, 3).numpy(), atol=1e-4)
+    np.testing.assert_allclose(jx, ref_x.reshape(6, 6).detach().numpy(), atol=1e-4)
+    np.testing.assert_allclose(jw, ref_w.reshape(6, 3).detach().numpy(), atol=1e-4)
     assert mul["inputs"][1]["broadcast"] == "(2, 3)"        # summed back to w's shape
     tw.requires_grad_(True)
     (tx * tw).sigmoid().sum().backward()
     _, wu = unit(data, "w")
-    np.testing.assert_allclose(np.array(json.loads(wu["grad"]["text"])), tw.grad.numpy(),
+    np.testing.assert_allclose(np.array(json.loads(wu["grad"]["text"])), tw.grad.detach().numpy(),
                                rtol=1e-3)
 
 

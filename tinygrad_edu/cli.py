@@ -246,7 +246,7 @@ def run_demo(out: Path, epochs: int | None = None, quick: bool = False,
     # are not all ~0): forward and loss; the graph shows backward too
     with no_grad():
         losses = nn.functional.cross_entropy(model(x_test), y_test, reduction="none")
-    idx = np.argsort(-losses.numpy(), kind="stable")[:1]
+    idx = np.argsort(-losses.detach().numpy(), kind="stable")[:1]
     digit = x_test[idx]
     digit.name = "x"
     label = y_test[idx]
@@ -267,8 +267,8 @@ def run_demo(out: Path, epochs: int | None = None, quick: bool = False,
     # among those that fire (ReLU input > 0), that this pixel drives most
     col = int(digit[0].argmax().item())
     with no_grad():
-        hidden = model[0](digit).numpy()[0]
-    drive = np.abs(model[0].weight.numpy()[:, col]) * (hidden > 0)
+        hidden = model[0](digit).detach().numpy()[0]
+    drive = np.abs(model[0].weight.detach().numpy()[:, col]) * (hidden > 0)
     row = int(np.argmax(drive))
     text = viz.explain(loss, model[0].weight, index=(row, col))
     (out / "chain_rule.txt").write_text(text + "\n", encoding="utf-8")

@@ -135,14 +135,19 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
-    def data(self) -> np.ndarray:
-        """The array (transition step: the library reads ``._data``; ``.data`` is
-        becoming a Tensor that shares this storage, as in PyTorch)."""
-        return self._data
+    def data(self) -> "Tensor":
+        """The values as a Tensor cut from the graph, as PyTorch's ``.data``: the same
+        storage, ``requires_grad=False``, no history, and its own version counter (so
+        autograd does not see writes through it; ``detach()`` is the safe twin).
+        Assigning ``t.data = other`` makes t use other's storage."""
+        return _history.untracked(Tensor._make(self._data, False, None))
 
     @data.setter
-    def data(self, value: Any) -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(value).__name__}")
+        self._data = value._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """``np.asarray(t)``: the array (shared, not copied unless ``dtype`` differs)."""
@@ -210,8 +215,12 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying array (shared, not copied), like ``torch.Tensor.numpy``; a
+        tensor that requires grad must be detached first (or pass ``force=True``)."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
         return self._data
 
     def item(self) -> float | int | bool:
@@ -685,7 +694,10 @@ class Tensor:
         shape = _shape_args(shape)
         if shape == self._data.shape:
             return self
-        return F.Reshape.apply(self, shape=shape)
+        out = F.Reshape.apply(self, shape=shape)
+        if out._data.base is None:              # reshape had to copy: not a view
+            return out
+        return self._view(out, ("reshape", tuple(out._data.shape)))
 
     def view(self, *shape: int) -> "Tensor":
         """``reshape`` that, as in torch, refuses to copy: the new shape must be
@@ -726,16 +738,19 @@ class Tensor:
         dims = tuple(normalize_dim(d, ndim, "permute") for d in dims)
         if len(set(dims)) != ndim:
             raise RuntimeError("permute(): duplicate dims are not allowed.")
-        return F.Permute.apply(self, dims=dims)
+        return self._permuted(dims)
+
+    def _permuted(self, dims: tuple) -> "Tensor":
+        return self._view(F.Permute.apply(self, dims=dims), ("permute", dims))
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         ndim = self._data.ndim
         d0, d1 = normalize_dim(dim0, ndim, "transpose"), normalize_dim(dim1, ndim, "transpose")
         if ndim < 2 or d0 == d1:
-            return F.Permute.apply(self, dims=tuple(range(ndim)))
+            return self._permuted(tuple(range(ndim)))
         dims = list(range(ndim))
         dims[d0], dims[d1] = d1, d0
-        return F.Permute.apply(self, dims=tuple(dims))
+        return self._permuted(tuple(dims))
 
     def squeeze(self, dim: int | tuple | None = None) -> "Tensor":
         """Drop the size-1 dimensions (only among ``dim`` if given; others stay)."""
@@ -753,7 +768,15 @@ class Tensor:
         sizes = _shape_args(sizes)
         lead = len(sizes) - self.ndim
         shape = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-        return self if shape == self._data.shape else F.Expand.apply(self, shape=shape)
+        if shape == self._data.shape:
+            return self
+        return self._view(F.Expand.apply(self, shape=shape), ("expand", shape))
+
+    def _view(self, out: "Tensor", step: tuple) -> "Tensor":
+        """``out``, a view of self made by ``step``; remembered in grad mode so that
+        in-place writes through either reach the other's history (autograd/history.py)."""
+        _history.register_view(out, self, step, _grad_state["grad"])
+        return out
 
     def sum_to_shape(self, shape: tuple) -> "Tensor":
         """Sum over the broadcast dimensions so the result has ``shape`` (the
@@ -766,7 +789,13 @@ class Tensor:
         return F.pad(self, tuple(pad), mode, value)
 
     def __getitem__(self, index: Any) -> "Tensor":
-        return F.GetItem.apply(self, index=F.normalize_index(index))
+        index = F.normalize_index(index)
+        if not F.is_basic_index(index):       # a copy, as in torch
+            return F.GetItem.apply(self, index=index)
+        if isinstance(index, (int, np.integer)) or (
+                isinstance(index, tuple) and all(isinstance(i, (int, np.integer)) for i in index)):
+            index = (index if isinstance(index, tuple) else (index,)) + (Ellipsis,)
+        return self._view(F.GetItem.apply(self, index=index), ("index", index))
 
     def where(self, condition: Any, other: Any) -> "Tensor":
         return where(condition, self, other)
@@ -1392,9 +1421,247 @@ class Tensor:
                              f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})")
         return dim % ndim, self._data.shape[dim % ndim]
 
+    # ------------------------------------------------------------------ in place
+    # Each in-place op is its out-of-place twin written back into this tensor's
+    # storage by ``_write`` (autograd/inplace rules: see docs/internals.md).
+    def _write(self, new_value: Callable[["Tensor"], "Tensor"], *operands: Any,
+               unsafe_cast: bool = False) -> "Tensor":
+        """Write ``new_value(old)`` into this tensor's storage, as PyTorch's in-place
+        ops do: the same object and memory (views see the change), the version bumped,
+        and, when grad mode records, the history continued by the op, so gradients
+        reach both the old value and the operands."""
+        record = _grad_state["grad"] and (self.requires_grad or any(
+            isinstance(o, Tensor) and o.requires_grad for o in operands))
+        if record:
+            _history.check_writable(self)
+        arr = self._data
+        if not arr.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the "
+                               "written-to tensor refers to a single memory location. "
+                               "Please clone() the tensor before performing the operation.")
+        if record:
+            with _autograd.enable_grad():
+                new = new_value(F.Clone.apply(self))    # the old value, kept for backward
+        else:
+            with _autograd.no_grad():
+                new = new_value(self)
+        values = new._data
+        if values.shape != arr.shape and np.broadcast_shapes(values.shape, arr.shape) != arr.shape:
+            raise RuntimeError(f"output with shape {list(arr.shape)} doesn't match the "
+                               f"broadcast shape {list(np.broadcast_shapes(values.shape, arr.shape))}")
+        if not unsafe_cast and not np.can_cast(values.dtype, arr.dtype, "same_kind"):
+            raise RuntimeError(f"result type {_scalar_type(values.dtype)} can't be cast to the "
+                               f"desired output type {_scalar_type(arr.dtype)}")
+        view = _history.view_root(self) if record else None
+        if view is not None:    # a write through a view: the root gets the new values
+            root, steps = view  # (recorded before the bump, so it sees the old root)
+            with _autograd.enable_grad():
+                whole = F.CopySlices.apply(root, new, steps=steps)
+        np.copyto(arr, values, casting="unsafe")
+        _history.count_write(self)
+        if record:
+            if view is None:
+                root, whole = self, new
+            _history.rewire(root, whole.grad_fn)
+            _rederive_views(root)
+        return self
+
+    @property
+    def _version(self) -> int:
+        """How often this tensor's storage was written in place (shared with its views)."""
+        return _history.version_of(self)
+
+    def clone(self, *, memory_format: Any = None) -> "Tensor":
+        """A copy with its own storage; differentiable (∂z/∂a = 1)."""
+        return F.Clone.apply(self)
+
+    def add_(self, other: Any, *, alpha: float = 1) -> "Tensor":
+        return self._write(lambda old: old.add(other, alpha=alpha), other)
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> "Tensor":
+        return self._write(lambda old: old.sub(other, alpha=alpha), other)
+
+    def mul_(self, other: Any) -> "Tensor":
+        return self._write(lambda old: old * other, other)
+
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> "Tensor":
+        return self._write(lambda old: old.div(other, rounding_mode=rounding_mode), other)
+
+    def pow_(self, exponent: Any) -> "Tensor":
+        return self._write(lambda old: old ** exponent, exponent)
+
+    def neg_(self) -> "Tensor":
+        return self._write(lambda old: -old)
+
+    def exp_(self) -> "Tensor":
+        return self._write(lambda old: old.exp())
+
+    def log_(self) -> "Tensor":
+        return self._write(lambda old: old.log())
+
+    def sqrt_(self) -> "Tensor":
+        return self._write(lambda old: old.sqrt())
+
+    def abs_(self) -> "Tensor":
+        return self._write(lambda old: old.abs())
+
+    def sin_(self) -> "Tensor":
+        return self._write(lambda old: old.sin())
+
+    def cos_(self) -> "Tensor":
+        return self._write(lambda old: old.cos())
+
+    def tanh_(self) -> "Tensor":
+        return self._write(lambda old: old.tanh())
+
+    def sigmoid_(self) -> "Tensor":
+        return self._write(lambda old: old.sigmoid())
+
+    def relu_(self) -> "Tensor":
+        return self._write(lambda old: old.relu())
+
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
+        return self._write(lambda old: old.clamp(min, max), min, max)
+
+    clip_ = clamp_
+
+    def clamp_min(self, min: Any) -> "Tensor":
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any) -> "Tensor":
+        return self.clamp(max=max)
+
+    def clamp_min_(self, min: Any) -> "Tensor":
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max: Any) -> "Tensor":
+        return self.clamp_(max=max)
+
+    def masked_fill_(self, mask: Any, value: Any) -> "Tensor":
+        return self._write(lambda old: old.masked_fill(mask, value), value)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> "Tensor":
+        """``value`` at positions ``index`` along ``dim``, self elsewhere."""
+        d, _ = self._dim_size(dim) if self._data.ndim else (0, 1)
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if idx.ndim > 1:
+            raise IndexError(f"index_fill_(): Index is supposed to be a vector, but got "
+                             f"a tensor of dimension {idx.ndim}")
+        where_ = (slice(None),) * d + (idx.reshape(-1),)
+        return F.IndexPut.apply(self, self._operand_like(value), index=where_)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> "Tensor":
+        return self._write(lambda old: old.index_fill(dim, index, value), value)
+
+    def fill_(self, value: Any) -> "Tensor":
+        if isinstance(value, Tensor) and value.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got "
+                               f"tensor with {value.ndim} dimensions.")
+        return self._write(lambda old: _assign(old, value), value, unsafe_cast=True)
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def copy_(self, src: Any, non_blocking: bool = False) -> "Tensor":
+        """Copy ``src`` (broadcast, cast to this dtype) into this tensor."""
+        return self._write(lambda old: _assign(old, src), src, unsafe_cast=True)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of N(mean, std²)."""
+        draws = _random.standard_normal(self._data.shape, self._data.dtype, generator,
+                                        "normal_") * std + mean
+        return self._write(lambda old: _assign(old, draws), unsafe_cast=True)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of U[a, b)."""
+        draws = _random.uniform(self._data.shape, self._data.dtype, generator,
+                                "uniform_") * (b - a) + a
+        return self._write(lambda old: _assign(old, draws), unsafe_cast=True)
+
+    def scatter_(self, dim: int, index: "Tensor", src: Any = None, value: Any = None, *,
+                 reduce: str | None = None) -> "Tensor":
+        return self._write(lambda old: old.scatter(dim, index, src, value, reduce=reduce), src)
+
+    def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        return self._write(lambda old: old.scatter_add(dim, index, src), src)
+
+    def index_put(self, indices: Sequence[Any], values: Any,
+                  accumulate: bool = False) -> "Tensor":
+        """A copy with ``values`` put at ``self[indices]`` (added, with ``accumulate``)."""
+        index = F.normalize_index(tuple(indices))
+        return F.IndexPut.apply(self, self._operand_like(values), index=index,
+                                accumulate=accumulate)
+
+    def index_put_(self, indices: Sequence[Any], values: Any,
+                   accumulate: bool = False) -> "Tensor":
+        return self._write(lambda old: old.index_put(indices, values, accumulate), values,
+                           unsafe_cast=True)
+
     def __setitem__(self, index: Any, value: Any) -> None:
-        raise TypeError("tinygrad_edu tensors are not mutated in place; build a new "
-                        "tensor (e.g. with te.where) or assign to .data without grad")
+        """``t[index] = value``: basic, integer-array or boolean index; ``value`` a
+        scalar or a Tensor that broadcasts to ``t[index]``."""
+        idx = F.normalize_index(index)
+        target = np.shape(self._data[idx])
+        shape = value._data.shape if isinstance(value, Tensor) else np.shape(value)
+        try:
+            np.broadcast_shapes(shape, target)
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(shape)} cannot "
+                               f"be broadcast to indexing result of shape {list(target)}") from None
+        self._write(lambda old: F.IndexPut.apply(old, old._operand_like(value), index=idx),
+                    value, unsafe_cast=True)
+
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> "Tensor":
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> "Tensor":
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> "Tensor":
+        return self.div_(other)
+
+    def __ipow__(self, other: Any) -> "Tensor":
+        return self.pow_(other)
+
+    def _operand_like(self, value: Any) -> "Tensor":
+        """``value`` as a Tensor of this dtype (differentiable if it is a float Tensor)."""
+        if isinstance(value, Tensor):
+            return value if value._data.dtype == self._data.dtype else value.to(self._data.dtype)
+        return Tensor._make(np.asarray(value).astype(self._data.dtype), False, None)
+
+
+def _rederive_views(root: Tensor) -> None:
+    """After a recorded write into ``root``'s storage, give each live view the history
+    of its steps replayed on the new ``root`` (the data is shared already)."""
+    replay = {"index": lambda t, a: F.GetItem.apply(t, index=a),
+              "reshape": lambda t, a: F.Reshape.apply(t, shape=a),
+              "permute": lambda t, a: F.Permute.apply(t, dims=a),
+              "expand": lambda t, a: F.Expand.apply(t, shape=a)}
+    with _autograd.enable_grad():
+        for view, steps in _history.views_of(root):
+            t = root
+            for kind, arg in steps:
+                t = replay[kind](t, arg)
+            _history.rewire(view, t.grad_fn)
+
+
+def _assign(old: Tensor, value: Any) -> Tensor:
+    """``value`` broadcast to ``old``'s shape and dtype, as a function of ``old`` (with
+    a zero gradient for it: what writing ``value`` over it means to autograd)."""
+    return where(np.True_, old._operand_like(value), old)
+
+
+_SCALAR_TYPES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _scalar_type(dtype: np.dtype) -> str:
+    """PyTorch's name of a scalar type (``Float``), as its cast errors say."""
+    return _SCALAR_TYPES.get(str(dtype), str(dtype))
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
@@ -1476,6 +1743,8 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
 
 
 from . import autograd as _autograd  # noqa: E402  (circular: autograd needs Tensor)
+from .autograd import history as _history  # noqa: E402
+from .autograd.grad_mode import _state as _grad_state  # noqa: E402
 from . import functions as F  # noqa: E402
 from . import creation as _creation  # noqa: E402
 

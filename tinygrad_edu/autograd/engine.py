@@ -12,6 +12,8 @@ from ..tensor import Tensor
 from .anomaly import _check_finite
 from .function import _FREED, Function, _make_tensor
 from .grad_mode import _state
+from .history import grad_fn_of, rewired
+from .versions import check_saved
 
 __all__ = ["backward", "grad", "run_backward"]
 
@@ -21,6 +23,7 @@ def _topological_order(roots: Iterable[Function]) -> list[Function]:
     (iterative depth-first search: no recursion limit)."""
     order: list[Function] = []
     visited: set[Function] = set()      # nodes hash by identity
+    history = rewired()                 # in-place writes rewired some producers
     for root in roots:
         if root in visited:
             continue
@@ -29,7 +32,8 @@ def _topological_order(roots: Iterable[Function]) -> list[Function]:
         while stack:
             node, parents = stack[-1]
             for t in parents:
-                fn = t.grad_fn if isinstance(t, Tensor) else None
+                fn = None if not isinstance(t, Tensor) else \
+                    grad_fn_of(t, node) if history else t.grad_fn
                 if fn is not None and fn not in visited:
                     visited.add(fn)
                     stack.append((fn, iter(fn.inputs)))
@@ -68,14 +72,14 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             if t.grad_fn is not None:
                 wanted_nodes.setdefault(t.grad_fn, []).append(i)
 
-    def deliver(t: Tensor, g: Tensor) -> None:
-        """Add ``g`` to what ``t`` has received so far (summed back to t's shape)."""
+    def deliver(t: Tensor, g: Tensor, fn: Function | None) -> None:
+        """Add ``g`` to what ``t`` (made by ``fn``) has received so far (summed back
+        to t's shape)."""
         gd, td = g._data, t._data
         if gd.shape != td.shape:
             g = g.sum_to_shape(td.shape)
         if gd.dtype is not td.dtype and gd.dtype != td.dtype:
             g = g.to(td.dtype)
-        fn = t.grad_fn
         if fn is None:
             entry = leaf_grads.get(id(t))
             if entry is None:
@@ -94,11 +98,12 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     try:
         for t, g in zip(roots, root_grads):
             if t.requires_grad:
-                deliver(t, g)
+                deliver(t, g, t.grad_fn)
         order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
         useful = None if inputs is None else _nodes_leading_to(order, inputs)
         anomaly = _state["anomaly"]
         plain = not wanted_nodes and useful is None
+        history = rewired()
         for node in order:
             g = grads.pop(node, None)
             if g is None:
@@ -117,6 +122,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                         captured[i] = g
                 if useful is not None and node not in useful:
                     continue        # nothing it asked for lies below this node
+            if node._epoch != _state["writes"]:    # some in-place write since it was
+                check_saved(node)                   # recorded: were its arrays written?
             if anomaly:     # blame NaN/inf on this node's backward, not its inner ops
                 _state["anomaly"] = False
                 try:
@@ -145,8 +152,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     # Speed: deliver()'s commonest case inline: the first gradient
                     # of t, already of t's shape and dtype
                     td = t._data
+                    fn = grad_fn_of(t, node) if history else t.grad_fn
                     if gd.shape == td.shape and gd.dtype is td.dtype:
-                        fn = t.grad_fn
                         if fn is not None:
                             if fn not in grads:
                                 grads[fn] = gi
@@ -155,7 +162,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                             leaf_grads[id(t)] = [t, gi]
                             continue
                     try:
-                        deliver(t, gi)
+                        deliver(t, gi, fn)
                     except ValueError:      # a custom backward returned a wrong shape
                         raise ValueError(
                             f"{node.name()}.backward returned a gradient of shape "
@@ -200,8 +207,9 @@ def _nodes_leading_to(order: list[Function], inputs: Sequence[Tensor]) -> set[Fu
     useful: set[Function] = set()
     for node in reversed(order):        # producers before consumers
         for t in node.inputs:
-            if isinstance(t, Tensor) and (id(t) in leaves if t.grad_fn is None else
-                                          t.grad_fn in wanted or t.grad_fn in useful):
+            fn = grad_fn_of(t, node) if isinstance(t, Tensor) else None
+            if isinstance(t, Tensor) and (id(t) in leaves if fn is None else
+                                          fn in wanted or fn in useful):
                 useful.add(node)
                 break
     return useful

@@ -20,6 +20,7 @@ import numpy as np
 from ..tensor import Tensor
 from .anomaly import _check_finite
 from .grad_mode import _state
+from .history import grad_fn_of
 
 __all__ = ["Function", "AccumulateGrad"]
 
@@ -46,10 +47,14 @@ class Function:
     # Speed: slots make a node one small object, not an object plus its dict, so
     # recording is cheaper and so are the garbage collector's walks over a long graph.
     # Attributes a forward sets on ctx (ctx.shape = ...) go to the ``__dict__`` slot.
-    __slots__ = ("inputs", "needs_input_grad", "_saved", "__dict__")
+    __slots__ = ("inputs", "needs_input_grad", "_saved", "_epoch", "__dict__")
     # _saved: what forward saved (+ the output's array), an int n when it saved exactly
-    # its first n inputs, or _FREED
+    # its first n inputs, or _FREED; _epoch: the count of in-place writes when recorded
+    # (autograd/versions.py: the engine checks the saved arrays only if it changed)
     formula: str = ""            # the local derivative, shown by the renderer
+    # each saved input serves only the *other* inputs' gradients (a·b, A@B, x·Wᵀ): a
+    # write into it matters only if another input needs grad (autograd/versions.py)
+    saved_for_others: bool = False
     # defaults read by the engine, overridden per instance only when used
     _hooks: list | None = None
     _retain: weakref.ref | None = None
@@ -149,8 +154,8 @@ class Function:
         for t in getattr(self, "inputs", ()):
             if not isinstance(t, Tensor):
                 node = None
-            elif t.grad_fn is not None:
-                node = t.grad_fn
+            elif grad_fn_of(t, self) is not None:
+                node = grad_fn_of(t, self)
             else:
                 node = AccumulateGrad(t) if t.requires_grad else None
             out.append((node, 0))
@@ -198,6 +203,7 @@ class Function:
             return _make_tensor(data, False, None)
         out = _make_tensor(data, True, ctx)
         ctx.inputs = args
+        ctx._epoch = _state["writes"]
         if kwargs:          # most ops have none: keep the shared empty class default
             ctx._kwargs = kwargs
         saved = ctx._saved

@@ -7,8 +7,9 @@ from typing import Any, Callable
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
-# the global state: the grad-mode flag and the anomaly flag (and nothing else)
-_state = {"grad": True, "anomaly": False}
+# the global state: the grad-mode flag, the anomaly flag, and the count of in-place
+# writes so far (autograd/versions.py), and nothing else
+_state = {"grad": True, "anomaly": False, "writes": 0}
 
 
 def is_grad_enabled() -> bool:

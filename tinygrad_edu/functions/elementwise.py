@@ -40,6 +40,7 @@ class Sub(Function):
 class Mul(Function):
     """z = a·b.  ∂z/∂a = b, ∂z/∂b = a."""
     formula = "∂z/∂a = b,  ∂z/∂b = a"
+    saved_for_others = True
 
     @staticmethod
     def forward(ctx, a, b):

@@ -10,6 +10,7 @@ class MatMul(Function):
     """Z = A @ B.  ∂L/∂A = ∂L/∂Z @ Bᵀ, ∂L/∂B = Aᵀ @ ∂L/∂Z (1-D operands are
     treated as a row or column, then that dimension is dropped again)."""
     formula = "∂L/∂A = ∂L/∂Z · Bᵀ,  ∂L/∂B = Aᵀ · ∂L/∂Z"
+    saved_for_others = True
 
     @staticmethod
     def forward(ctx, a, b):

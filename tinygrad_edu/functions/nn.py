@@ -27,6 +27,7 @@ class Linear(Function):
     """y = x·Wᵀ + b with W of shape (out, in).
     ∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ_batch ∂L/∂y."""
     formula = "∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ ∂L/∂y"
+    saved_for_others = True
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):

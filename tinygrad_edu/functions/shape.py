@@ -86,7 +86,7 @@ def normalize_index(index: Any) -> Any:
     return tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
 
 
-def _is_basic(index: Any) -> bool:
+def is_basic_index(index: Any) -> bool:
     """Basic indexing (ints, slices, None, ...) never selects an element twice."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis)))
@@ -117,7 +117,7 @@ class IndexScatter(Function):
     def forward(ctx, g, shape=None, index=None):
         ctx.index = index
         out = np.zeros(shape, dtype=g.dtype)
-        if _is_basic(index):
+        if is_basic_index(index):
             out[index] = g
         else:
             np.add.at(out, index, g)
@@ -250,4 +250,4 @@ def pad(x: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Te
 
 
 __all__ = ["Reshape", "Permute", "Expand", "SumToShape", "GetItem", "IndexScatter", "Cat",
-           "Stack", "Pad", "pad", "normalize_index"]
+           "Stack", "Pad", "pad", "normalize_index", "is_basic_index"]
