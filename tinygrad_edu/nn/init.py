@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .. import random as _random
+from ..autograd import no_grad
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
@@ -47,8 +48,9 @@ def _fans(tensor: Tensor) -> tuple[int, int]:
 
 
 def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
-    tensor._data[...] = values
-    return tensor
+    """Write ``values`` into ``tensor`` in place, as torch.nn.init does (under no_grad)."""
+    with no_grad():
+        return tensor.copy_(Tensor._make(np.asarray(values), False, None))
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:

@@ -2,7 +2,7 @@
 
 An optimiser never records graph nodes: ``step()`` reads each parameter's
 ``p.grad._data`` and rewrites ``p._data`` (and its own state arrays) in place with
-NumPy. Gradient arrays are only read, never written: they may be shared.
+NumPy, bumping p's version counter as any in-place write does. Gradient arrays are only read, never written: they may be shared.
 Subclasses implement one method, ``_update(p, g, state, group)``, the update rule
 of a single parameter array ``p`` with gradient ``g``.
 """
@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autograd import enable_grad
+from ..autograd.versions import bump
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -119,6 +120,7 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = {}
                 self._update(p._data, p.grad._data, state, group)
+                bump(p._data)   # an in-place write: a node that saved p must notice
         return loss
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
