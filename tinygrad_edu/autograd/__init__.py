@@ -2,13 +2,19 @@
 
 - ``grad_mode``: whether ops record (``no_grad``, ``enable_grad``, ``set_grad_enabled``);
 - ``function``: ``Function``, one op = forward + backward, also the ctx and the graph node;
-- ``engine``: the production backward engine (``backward``, ``grad``);
+- ``reference``: the whole of reverse mode in one short file, to read first;
+- ``engine``: the production backward engine (``backward``, ``grad``), the same numbers
+  plus hooks, ``retain_grad``, pruning for ``te.grad``, anomaly mode and speed;
+  ``set_engine`` chooses between the two;
+- ``versions``, ``history``: what in-place writes need (version counters; which node
+  made a tensor, as each consumer saw it);
 - ``anomaly``: ``detect_anomaly``.
 """
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .anomaly import detect_anomaly
 from .function import AccumulateGrad, Function
-from .engine import backward, grad, run_backward
+from .engine import backward, get_engine, grad, run_backward, set_engine, use_engine
 
 __all__ = ["Function", "AccumulateGrad", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "grad", "detect_anomaly", "run_backward", "backward"]
+           "is_grad_enabled", "grad", "detect_anomaly", "run_backward", "backward",
+           "set_engine", "get_engine", "use_engine"]

@@ -3,46 +3,22 @@ search, then walk it from the root to the leaves, calling each node's ``backward
 exactly once with the *complete* gradient of its output."""
 from __future__ import annotations
 
+import contextlib
 import gc
-from typing import Sequence, Iterable
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from ..tensor import Tensor
 from .anomaly import _check_finite
-from .function import _FREED, Function, _make_tensor
+from .function import Function, _make_tensor
 from .grad_mode import _state
 from .history import grad_fn_of, rewired
+from .reference import topological_order
+from . import reference
 from .versions import check_saved
 
-__all__ = ["backward", "grad", "run_backward"]
-
-
-def _topological_order(roots: Iterable[Function]) -> list[Function]:
-    """Nodes reachable from ``roots``, every node before the nodes it consumes
-    (iterative depth-first search: no recursion limit)."""
-    order: list[Function] = []
-    visited: set[Function] = set()      # nodes hash by identity
-    history = rewired()                 # in-place writes rewired some producers
-    for root in roots:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.inputs))]
-        while stack:
-            node, parents = stack[-1]
-            for t in parents:
-                fn = None if not isinstance(t, Tensor) else \
-                    grad_fn_of(t, node) if history else t.grad_fn
-                if fn is not None and fn not in visited:
-                    visited.add(fn)
-                    stack.append((fn, iter(fn.inputs)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)      # post-order: parents first
-    order.reverse()                     # now consumers come before producers
-    return order
+__all__ = ["backward", "grad", "run_backward", "set_engine", "get_engine", "use_engine"]
 
 
 def _run_hooks(hooks: list | None, g: Tensor) -> Tensor:
@@ -99,7 +75,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
         for t, g in zip(roots, root_grads):
             if t.requires_grad:
                 deliver(t, g, t.grad_fn)
-        order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
+        order = topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
         useful = None if inputs is None else _nodes_leading_to(order, inputs)
         anomaly = _state["anomaly"]
         plain = not wanted_nodes and useful is None
@@ -169,7 +145,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                             f"{tuple(gi.shape)} for an input of shape {t._data.shape}; it must "
                             f"have that shape or broadcast to it") from None
             if not retain_graph:
-                node._saved = _FREED
+                node.release_saved()
     finally:
         _state["grad"] = grad_mode
         if gc_was_enabled:
@@ -249,6 +225,40 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
     return seeds
 
 
+# -- choosing the engine --------------------------------------------------------------
+_ENGINES = {"production": None, "reference": reference.run_backward}  # None: run_backward
+_chosen = ["production"]
+
+
+def set_engine(name: str) -> None:
+    """Run ``backward()`` and ``te.grad`` with the ``"production"`` engine (this file) or
+    the ``"reference"`` one (reference.py: the chain rule alone, to read and step through)."""
+    if name not in _ENGINES:
+        raise ValueError(f"set_engine: unknown engine {name!r}; choose one of "
+                         f"{sorted(_ENGINES)}")
+    _chosen[0] = name
+
+
+def get_engine() -> str:
+    """The name of the engine ``backward()`` runs."""
+    return _chosen[0]
+
+
+@contextlib.contextmanager
+def use_engine(name: str) -> Iterator[None]:
+    """``with use_engine("reference"): loss.backward()`` — the engine for one block."""
+    before = get_engine()
+    set_engine(name)
+    try:
+        yield
+    finally:
+        set_engine(before)
+
+
+def _run(*args: Any, **kwargs: Any) -> list | None:
+    return (_ENGINES[_chosen[0]] or run_backward)(*args, **kwargs)
+
+
 def backward(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None,
              create_graph: bool = False) -> None:
     """``tensor.backward()``: accumulate d tensor / d leaf into every leaf's ``.grad``."""
@@ -259,7 +269,7 @@ def backward(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool 
     if retain_graph is None:
         retain_graph = create_graph
     seeds = _seed_grads([tensor], None if gradient is None else [gradient])
-    run_backward([tensor], seeds, retain_graph, create_graph)
+    _run([tensor], seeds, retain_graph, create_graph)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -284,8 +294,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                f"{len(outs)} outputs")
     if retain_graph is None:
         retain_graph = create_graph
-    result = run_backward(outs, _seed_grads(outs, grad_outputs), retain_graph,
-                          create_graph, inputs=ins)
+    result = _run(outs, _seed_grads(outs, grad_outputs), retain_graph, create_graph,
+                  inputs=ins)
     for i, g in enumerate(result):
         if g is None:
             if not allow_unused:

@@ -74,6 +74,16 @@ class Function:
         """Keep arrays for ``backward``; they are released after backward."""
         self._saved = arrays
 
+    def release_saved(self) -> None:
+        """Free what forward saved (the engine does, after this node's backward, unless
+        ``retain_graph``); a second backward through the node then raises."""
+        self._saved = _FREED
+
+    @property
+    def saved_released(self) -> bool:
+        """Whether ``release_saved`` freed this node's saved values."""
+        return self._saved is _FREED
+
     def _freed_error(self) -> RuntimeError:
         return RuntimeError(
             f"Trying to backward through the graph a second time (through "

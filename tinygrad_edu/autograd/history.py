@@ -30,7 +30,7 @@ def rewire(tensor: Any, node: Any) -> None:
     key = id(tensor)
     entry = _log.get(key)
     if entry is None:
-        ref = weakref.ref(tensor, lambda _, key=key: _log.pop(key, None))
+        ref = weakref.ref(tensor, lambda _, key=key, log=_log: log.pop(key, None))
         entry = _log[key] = (ref, [])
     entry[1].append((_state["writes"], tensor.grad_fn))
     tensor.grad_fn = node
@@ -82,13 +82,14 @@ def register_view(view: Any, parent: Any, step: tuple, grad_mode: bool) -> None:
         return
     vid, rid = id(view), id(root)
 
-    def forget(_: Any, vid: int = vid, rid: int = rid) -> None:
-        _views.pop(vid, None)
-        group = _views_of.get(rid)
+    def forget(_: Any, vid: int = vid, rid: int = rid, views: dict = _views,
+               views_of: dict = _views_of) -> None:     # (bound: callbacks may run at exit)
+        views.pop(vid, None)
+        group = views_of.get(rid)
         if group is not None:
             group.pop(vid, None)
             if not group:
-                del _views_of[rid]
+                del views_of[rid]
 
     ref = weakref.ref(view, forget)
     _views[vid] = (ref, root_ref, steps)
@@ -143,7 +144,8 @@ def _own(tensor: Any) -> list | None:
 def untracked(tensor: Any) -> Any:
     """Mark ``tensor`` (made by ``.data``) as having its own version counter."""
     key = id(tensor)
-    _untracked[key] = [weakref.ref(tensor, lambda _, key=key: _untracked.pop(key, None)), 0]
+    _untracked[key] = [weakref.ref(tensor, lambda _, key=key, own=_untracked: own.pop(key, None)),
+                       0]
     return tensor
 
 

@@ -55,7 +55,7 @@ def bump(arr: np.ndarray) -> None:
     if entry is None:
         entry = _storages[key] = _Storage()
         try:        # forget the history when the storage is freed (its id may be reused)
-            entry.ref = weakref.ref(root, lambda _, key=key: _storages.pop(key, None))
+            entry.ref = weakref.ref(root, lambda _, key=key, known=_storages: known.pop(key, None))
         except TypeError:                   # an owner that takes no weak references
             entry.ref = root
     _state["writes"] += 1

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, enable_grad, no_grad
-from ..autograd.engine import _topological_order
-from ..autograd.function import _FREED
+from ..autograd.reference import topological_order, walk
 from ..nn.module import Parameter
 from ..tensor import Tensor
 
@@ -70,7 +69,7 @@ def node_vjp(node: Function, grad: Tensor) -> list[Tensor | None]:
     the shape backward returned (possibly broadcast), None where there is none."""
     keep = None
     fn = node
-    if node._saved is _FREED:             # backward() freed them: recompute
+    if node.saved_released:               # backward() freed them: recompute
         keep = replay(node)
         fn = keep.grad_fn
     out = fn.backward(fn, grad)
@@ -124,7 +123,7 @@ def collect(root: Tensor) -> Graph:
     """Walk the graph behind ``root`` once and name/classify everything in it."""
     if not isinstance(root, Tensor):
         raise TypeError(f"viz: expected a Tensor, got {type(root).__name__}")
-    order = _topological_order([root.grad_fn]) if root.grad_fn is not None else []
+    order = topological_order([root.grad_fn]) if root.grad_fn is not None else []
     tensors: dict[int, Tensor] = {id(root): root}
     consumers: dict[int, list] = {id(root): []}
     # a node does not point to its output (that would be a reference cycle); every
@@ -250,33 +249,28 @@ class Trace:
 
 
 def trace_backward(graph: Graph) -> Trace:
-    """Replay the engine's backward pass over ``graph`` without touching ``.grad``."""
+    """The engine's backward pass over ``graph`` (the reference engine's ``walk``),
+    observed node by node, without touching ``.grad``."""
     root = graph.root
     seed = Tensor._make(np.ones_like(root._data), False, None)
-    acc: dict[int, Tensor] = {id(root): seed} if root.requires_grad else {}
     messages: dict[tuple[int, int], Tensor] = {}
     broadcast: dict[tuple[int, int], tuple] = {}
     grads: dict[int, Tensor] = {}
     step_of = {id(node): k for k, node in enumerate(graph.order)}
-    with no_grad():
-        for node in graph.order:
-            out = graph.output(node)
-            g = acc.get(id(out))
-            if g is None:
+
+    def observe(node: Function, g: Tensor, in_grads: list) -> None:
+        grads[id(graph.output(node))] = g
+        for pos, gi in enumerate(in_grads):
+            if gi is None:
                 continue
-            grads[id(out)] = g
-            for pos, gi in enumerate(node_vjp(node, g)):
-                if gi is None:
-                    continue
-                t = node.inputs[pos]
-                if gi.shape != t.shape:
-                    broadcast[(id(node), pos)] = gi.shape
-                gi = to_shape(gi, t)
-                messages[(id(node), pos)] = gi
-                prev = acc.get(id(t))
-                acc[id(t)] = gi if prev is None else prev + gi
-    for i, t in graph.tensors.items():
-        if t.grad_fn is None and i in acc:
-            grads[i] = acc[i]
+            t = node.inputs[pos]
+            if gi.shape != t.shape:
+                broadcast[(id(node), pos)] = gi.shape
+            messages[(id(node), pos)] = to_shape(gi, t)
+
+    with no_grad():
+        leaf_grads = walk([root], [seed], backward=node_vjp, on_node=observe)
+    for i, (_, g) in leaf_grads.items():
+        grads[i] = g
     return Trace(step_of, messages, broadcast, grads,
                  root._data.size != 1)
