@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, enable_grad, no_grad
+from ..autograd import enable_grad, no_grad
+from ..autograd.function import Function
 from ..autograd.engine import _topological_order
 from ..autograd.function import _FREED
 from ..nn.module import Parameter
