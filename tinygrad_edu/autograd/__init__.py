@@ -6,13 +6,17 @@
 - ``custom``: the public ``Function`` (``te.autograd.Function``), custom ops written as
   PyTorch documents them (forward and backward on Tensors);
 - ``engine``: the production backward engine (``backward``, ``grad``);
-- ``anomaly``: ``detect_anomaly``.
+- ``anomaly``: ``detect_anomaly``;
+- ``gradcheck`` and ``gradgradcheck`` (from ``tinygrad_edu.gradcheck``), as in
+  ``torch.autograd``.
 """
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .anomaly import detect_anomaly
 from .function import AccumulateGrad
 from .custom import Function
 from .engine import backward, grad, run_backward
+from ..gradcheck import gradcheck, gradgradcheck    # (last: it imports grad from here)
 
 __all__ = ["Function", "AccumulateGrad", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "grad", "detect_anomaly", "run_backward", "backward"]
+           "is_grad_enabled", "grad", "detect_anomaly", "run_backward", "backward",
+           "gradcheck", "gradgradcheck"]
