@@ -605,3 +605,20 @@ def test_public_function_is_the_torch_contract_and_builtins_keep_the_array_base(
     assert not issubclass(elementwise.Mul, te.autograd.Function)
     x = t64(te, [1.0], True)
     assert type((x * x).grad_fn) is elementwise.Mul       # no extra wrapping
+
+
+def test_the_array_fast_path_is_not_part_of_the_public_contract():
+    class Peek(te.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return ctx.unpack(grad)
+    y = Peek.apply(t64(te, [1.0], True))
+    with pytest.raises(AttributeError, match="a custom Function reads ctx.saved_tensors"):
+        y.grad_fn.saved_arrays
+    with pytest.raises(AttributeError, match="saved_arrays and unpack belong"):
+        y.backward()

@@ -148,6 +148,13 @@ class Function(_Op):
             out.append(s)
         return tuple(out)
 
+    def _array_fast_path(self) -> Any:
+        raise AttributeError("saved_arrays and unpack belong to the built-in ops' array-level "
+                             "base (tinygrad_edu.autograd.function.Function); a custom "
+                             "Function reads ctx.saved_tensors")
+
+    saved_arrays = unpack = property(_array_fast_path)
+
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Declare outputs (indices, masks) that get no gradient: they do not require
         grad, and backward still receives a gradient for each (zeros)."""
