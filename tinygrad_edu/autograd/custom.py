@@ -148,6 +148,13 @@ class Function(_Op):
             out.append(s)
         return tuple(out)
 
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, 0), …)`` per Tensor argument of ``forward``, as in PyTorch (other
+        arguments have no entry)."""
+        return tuple(pair for pair, t in zip(super().next_functions, self.inputs)
+                     if isinstance(t, Tensor))
+
     def _array_fast_path(self) -> Any:
         raise AttributeError("saved_arrays and unpack belong to the built-in ops' array-level "
                              "base (tinygrad_edu.autograd.function.Function); a custom "
@@ -182,10 +189,9 @@ class Function(_Op):
         node_cls = _node_class(cls, None)
         ctx = _new_object(node_cls)
         ctx._saved = ()
-        record = _state["grad"]
-        need = tuple(record and isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = True in need
-        ctx.needs_input_grad = need
+        need = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        record = _state["grad"] and True in need
+        ctx.needs_input_grad = need     # (as in PyTorch, also under no_grad)
         if record:
             ctx._recording = True
         grad_mode = _state["grad"]
