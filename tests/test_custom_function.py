@@ -111,21 +111,29 @@ def test_my_relu_values_gradients_and_node(rng):
     assert y.grad_fn.needs_input_grad == (True,)
 
 
-def two_layer_relu_losses(lib, data, relu_cls, steps=25):
-    """The two-layer network of PyTorch's MyReLU tutorial, trained with SGD."""
+def two_layer_relu_losses(lib, data, relu_cls, steps=25, manual=False):
+    """The two-layer network of PyTorch's MyReLU tutorial, trained with SGD (or with
+    the older tutorials' manual update through ``.data``)."""
     x_np, y_np, w1_np, w2_np = data
     x, y = t64(lib, x_np), t64(lib, y_np)
     w1, w2 = t64(lib, w1_np, True), t64(lib, w2_np, True)
-    opt = lib.optim.SGD([w1, w2], lr=1e-4)
+    learning_rate = 1e-4
+    opt = lib.optim.SGD([w1, w2], lr=learning_rate)
     relu = relu_cls(lib).apply
     losses = []
     for _ in range(steps):
         y_pred = relu(x.mm(w1)).mm(w2)
         loss = (y_pred - y).pow(2).sum()
         losses.append(loss.item())
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        if manual:
+            loss.backward()
+            w1.data -= learning_rate * w1.grad.data
+            w2.data -= learning_rate * w2.grad.data
+            w1.grad = w2.grad = None
+        else:
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
     return losses
 
 
@@ -138,6 +146,7 @@ def test_my_relu_trains_a_two_layer_network_as_torch(rng):
     data = relu_net_data(rng)
     results = both(two_layer_relu_losses, data, relu_class)
     assert results[0][-1] < 0.75 * results[0][0]         # it does train
+    results += both(two_layer_relu_losses, data, relu_class, 25, True)
     for other in results[1:]:
         np.testing.assert_allclose(results[0], other, rtol=1e-9)
 
