@@ -77,10 +77,11 @@ class Function(_Op):
     _dirty: frozenset = frozenset()
     _recording: bool = False    # whether apply records this call (set before forward)
     _out_meta: tuple = ()       # multi-output nodes: (shape, dtype) or None per output
+    _node_classes: dict = {}    # output -> node class (see _node_class), one per subclass
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Make the node class ``<Name>Backward`` of each user subclass (as PyTorch
-        does); the node classes themselves are made here and need none."""
+        """Give each user subclass its own cache of node classes (``<Name>Backward``,
+        made by ``_node_class`` on first use); the node classes need none."""
         super().__init_subclass__(**kwargs)
         if cls._forward_cls is None:
             cls._node_classes = {}
