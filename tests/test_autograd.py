@@ -10,6 +10,7 @@ import pytest
 
 import tinygrad_edu as te
 from tinygrad_edu import Tensor
+from tinygrad_edu.autograd.function import Function as ArrayFunction
 
 
 def f64(data, requires_grad=True):
@@ -504,7 +505,8 @@ def test_backward_returning_wrong_number_of_grads_is_reported():
         @staticmethod
         def backward(ctx, grad):
             return grad
-    with pytest.raises(RuntimeError, match=r"Bad.backward returned 1 gradients.*2 inputs"):
+    with pytest.raises(RuntimeError, match=r"function BadBackward returned an incorrect number "
+                                           r"of gradients \(expected 2, got 1\)"):
         Bad.apply(f64([1.0]), f64([2.0])).sum().backward()
 
 
@@ -517,8 +519,9 @@ def test_backward_returning_a_wrongly_shaped_gradient_is_reported():
         @staticmethod
         def backward(ctx, grad):
             return te.ones(3)
-    with pytest.raises(ValueError, match=r"Skewed.backward returned a gradient of shape "
-                                         r"\(3,\) for an input of shape \(2,\)"):
+    with pytest.raises(RuntimeError, match=r"Function SkewedBackward returned an invalid "
+                                           r"gradient at index 0 - got \[3\] but expected "
+                                           r"shape compatible with \[2\]"):
         Skewed.apply(f64([1.0, 2.0])).sum().backward()
 
 
@@ -749,7 +752,8 @@ def test_no_grad_ops_record_nothing_and_say_no_input_needs_grad():
     x = f64([1.0, 2.0])
     seen = []
 
-    class Probe(te.autograd.Function):
+    class Probe(ArrayFunction):        # the built-ins' base (a custom Function says
+                                       # needs_input_grad=(True,) under no_grad, as torch)
         @staticmethod
         def forward(ctx, a):
             seen.append(ctx.needs_input_grad)

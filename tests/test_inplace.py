@@ -330,3 +330,55 @@ def test_inplace_ops_keep_the_object_and_its_memory():
     x.clamp_(max=20.0)
     assert id(x) == ident and x.detach().numpy() is storage and x._version == 7
     np.testing.assert_allclose(x.numpy(), [[0, 0, 0], [12.25, 20, 20]])
+
+
+# -- custom Functions and in-place writes -------------------------------------------------
+def _add_one_inplace(lib):
+    class AddOneInPlace(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+    return AddOneInPlace
+
+
+def _square(lib):
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return 2 * x * grad
+    return Square
+
+
+@pytest.mark.parametrize("lib", [torch, te], ids=["torch", "te"])
+def test_mark_dirty_continues_the_history(lib):
+    a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    x = a * 3
+    before = x * x                  # saved x before the write: the write must be caught
+    y = _add_one_inplace(lib).apply(x)
+    assert y is x and x._version >= 1
+    (y * a).sum().backward()
+    assert a.grad.tolist() == [7.0, 13.0]           # d/da (3a + 1)·a = 6a + 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        before.sum().backward()
+
+
+@pytest.mark.parametrize("lib", [torch, te], ids=["torch", "te"])
+def test_a_custom_functions_saved_tensor_is_version_checked(lib):
+    a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    x = a * 1
+    y = _square(lib).apply(x)
+    x.mul_(2)
+    with pytest.raises(RuntimeError, match="is at version 1; expected version 0 instead"):
+        y.sum().backward()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = sorted((Path(__file__).parent / "programs").glob("*.py"))
 IMPORTS = {"import torch\n": "import tinygrad_edu as torch\n",
            "from torch import nn\n": "from tinygrad_edu import nn\n",
@@ -20,8 +21,10 @@ NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 def run(source: str, tmp_path: Path, name: str) -> str:
     path = tmp_path / name
     path.write_text(source)
+    env = {**os.environ,        # this checkout's package, not another installed copy
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                            timeout=300, env=dict(os.environ))
+                            timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

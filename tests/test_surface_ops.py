@@ -365,7 +365,7 @@ def test_failed_op_leaves_inputs_unchanged():
 
 
 def test_formulas_and_torch_names_for_the_renderer():
-    from tinygrad_edu.autograd import Function
+    from tinygrad_edu.autograd.function import Function
     from tinygrad_edu.functions import indexing, linalg, scan, unary
 
     for module in (unary, indexing, scan, linalg):

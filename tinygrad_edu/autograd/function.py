@@ -55,6 +55,7 @@ class Function:
     # each saved input serves only the *other* inputs' gradients (a·b, A@B, x·Wᵀ): a
     # write into it matters only if another input needs grad (autograd/versions.py)
     saved_for_others: bool = False
+    saved_ends_with_output = True   # apply appends the output's array to a saved tuple
     # defaults read by the engine, overridden per instance only when used
     _hooks: list | None = None
     _retain: weakref.ref | None = None

@@ -86,7 +86,11 @@ def check_saved(node: Any) -> None:
                   if not node.saved_for_others or any(needs[:i] + needs[i + 1:])]
         output = None
     elif isinstance(saved, tuple) and saved:
-        arrays, output = list(saved[:-1]), saved[-1]
+        if node.saved_ends_with_output:
+            arrays, output = list(saved[:-1]), saved[-1]
+        else:                               # a custom Function's Tensors, and its outputs
+            arrays = [s[0] if s.__class__ is tuple else getattr(s, "_data", s) for s in saved]
+            output = None
     else:
         return
     for arr in arrays:

@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import is_grad_enabled
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .shape import Cat
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function
 from ..tensor import Tensor
 
 

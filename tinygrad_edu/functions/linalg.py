@@ -5,7 +5,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function
 from ..tensor import Tensor
 
 

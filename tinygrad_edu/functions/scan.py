@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import is_grad_enabled
+from ..autograd.function import Function
 from ..tensor import Tensor
 from ..dims import normalize_dims
 from .reduce import _keepdim_shape

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function
 from ..dims import normalize_dim
 from ..tensor import Tensor
 

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import Where
 

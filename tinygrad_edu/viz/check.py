@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import random as _random
-from ..autograd import Function
+from ..autograd.function import Function
 from ..tensor import Tensor
 from . import format as fmt
 from .graph import GraphView, Options, build

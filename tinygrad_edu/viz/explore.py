@@ -22,7 +22,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function
 from ..tensor import Tensor
 from . import format as fmt
 from .check import GraphCheck, check_graph

@@ -16,7 +16,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.function import Function
 from ..tensor import Tensor
 from . import format as fmt
 from .trace import Graph, ModuleCall, Trace, collect, trace_backward

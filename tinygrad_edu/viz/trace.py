@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, enable_grad, no_grad
+from ..autograd import enable_grad, no_grad
+from ..autograd.function import Function
 from ..autograd.reference import topological_order, walk
 from ..nn.module import Parameter
 from ..tensor import Tensor
