@@ -76,6 +76,7 @@ class CopySlices(Function):
     through a view).  ∂z/∂root = 1 outside the view, 0 inside;
     ∂L/∂region = (∂L/∂z) seen through the same view."""
     formula = "∂z/∂root = [outside the view],  ∂L/∂region = view of ∂L/∂z"
+    torch_name = "CopySlices"
 
     @staticmethod
     def forward(ctx: Function, root: np.ndarray, region: np.ndarray,
