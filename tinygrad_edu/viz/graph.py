@@ -506,6 +506,9 @@ class _Builder:
                 pos[src] = min(pos.get(src, float("inf")), pos.get(dst, 0.0) - 0.5)
         order = sorted(self.units, key=lambda u: pos.get(u, 0.0))
         part_of = {u: k // PART_NODES for k, u in enumerate(order)}
+        for (src, dst, _) in self.edges:    # a reference or constant: with its one use
+            if self.units[src][0] in ("ref", "const"):
+                part_of[src] = part_of[dst]
         cut = [key for key in self.edges if part_of[key[0]] != part_of[key[1]]]
         pairs = {(src, part_of[dst]) for src, dst, _ in cut}
         if self.opt.max_nodes is not None and \
@@ -672,12 +675,11 @@ class _Builder:
                 "color": "#ffb300", "fontcolor": "#e65100", "fontsize": "11",
                 "labeljust": "l"})
         legend = self.opt.max_nodes is None or len(self.units) < self.opt.max_nodes
-        # a big picture: each part in a subgraph whose sortv is its place in Graphviz's
-        # packing, which fills from the bottom up (LR, RL) or from the left (TB, BT)
+        # a big picture: each part in a subgraph; Graphviz packs them in the order they
+        # come, from the bottom up (LR, RL) or from the left (TB, BT)
         parts = max(self.part_of.values()) + 1 if self.part_of else 0
         rows = opt.rankdir in ("LR", "RL")
-        holders = {k: graphviz.Digraph(name=f"part_{k}", graph_attr={
-            "sortv": str(parts - 1 - k if rows else k + 1)}) for k in range(parts)}
+        holders = {k: graphviz.Digraph(name=f"part_{k}") for k in range(parts)}
         for key, sub in clusters.items():
             for u in children.get(key, ()):
                 self._node(sub, u)
@@ -690,16 +692,13 @@ class _Builder:
             outer = (id(p), key[1]) if p is not None else None
             (clusters[outer] if outer in clusters else holders.get(key[1], dot)).subgraph(
                 clusters[key])
-        for k in range(parts):
+        if legend and parts and not rows:       # the legend first in reading order
+            self._legend(dot)
+        for k in sorted(holders, reverse=rows):
             dot.subgraph(holders[k])
         for (src, dst, _), info in self.edges.items():
             dot.edge(src, dst, **self.edge_attrs(info))
-        if legend and parts:        # the legend first in reading order
-            holder = graphviz.Digraph(name="part_legend",
-                                      graph_attr={"sortv": str(parts if rows else 0)})
-            self._legend(holder)
-            dot.subgraph(holder)
-        elif legend:
+        if legend and (rows or not parts):
             self._legend(dot)
         return dot
 
