@@ -26,3 +26,14 @@ def test_readme_names_the_test_command_ci_runs():
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert "bash scripts/test.sh" in text and "bash scripts/test.sh" in ci
     assert "bash scripts/demo.sh" in text
+
+
+def test_readme_and_docs_say_how_to_open_the_notebooks():
+    tomllib = __import__("pytest").importorskip("tomllib")      # Python >= 3.11
+    extras = tomllib.loads((README.parent / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert {"jupyterlab>=4", "ipykernel>=6"} <= set(extras["notebooks"])
+    index = (README.parent / "docs" / "index.md").read_text(encoding="utf-8")
+    for text in (README.read_text(encoding="utf-8"), index):
+        assert '".[notebooks]"' in text and "jupyter lab examples/" in text
+        assert "bash scripts/install.sh notebooks" in text
