@@ -296,6 +296,17 @@ def test_a_scalar_gradient_summed_from_many_uses_lists_the_largest_few():
     assert not any("shared: drawn once" in v for v in nodes.values())
 
 
+def test_repeat_shared_true_repeats_every_shared_leaf():
+    x = named(3.0, "x")
+    y = x * x + x                         # x used three times: under the default threshold
+    nodes, _ = parse(draw_graph(y))
+    assert not any("shared: drawn once" in v for v in nodes.values())
+    nodes, edges = parse(draw_graph(y, repeat_shared=True))
+    refs = [k for k, v in nodes.items() if "shared: drawn once in full" in v]
+    assert len(refs) == 2 and "used 3 times" in nodes[by_name(nodes, "x")]
+    assert all(sum(1 for s, _ in edges if s == r) == 1 for r in refs)
+
+
 def test_modules_collapse_by_default_past_a_size():
     from tinygrad_edu.viz.graph import COLLAPSE_PAST
     te.manual_seed(0)

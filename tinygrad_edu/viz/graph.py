@@ -106,8 +106,7 @@ class GraphView(graphviz.Digraph):
     to its DOT source (with the install hint) when Graphviz is missing. ``pipe``
     raises ``GraphvizError`` / ``GraphvizNotFound`` (see ``run_graphviz``)."""
 
-    def pipe(self, format: str | None = None, *args: Any, encoding: str | None = None,
-             **kwargs: Any) -> bytes | str:
+    def pipe(self, format: str | None = None, *, encoding: str | None = None) -> bytes | str:
         """The picture in ``format`` (default: the view's own), as bytes, or as text
         when ``encoding`` is given."""
         data = run_graphviz(self.source, format or self.format, self.engine)
