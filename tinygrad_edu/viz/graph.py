@@ -505,9 +505,14 @@ class _Builder:
                 pos[src] = min(pos.get(src, float("inf")), pos.get(dst, 0.0) - 0.5)
         order = sorted(self.units, key=lambda u: pos.get(u, 0.0))
         part_of = {u: k // PART_NODES for k, u in enumerate(order)}
-        for (src, dst, _) in self.edges:    # a reference or constant: with its one use
-            if self.units[src][0] in ("ref", "const"):
-                part_of[src] = part_of[dst]
+        # what only feeds others (leaves, references, constants, "more"): in the part
+        # of its first use, never alone on the other side of a cut
+        targets = {dst for _, dst, _ in self.edges}
+        first: dict[str, int] = {}
+        for (src, dst, _) in self.edges:
+            if src not in targets:
+                first[src] = min(first.get(src, part_of[dst]), part_of[dst])
+        part_of.update(first)
         cut = [key for key in self.edges if part_of[key[0]] != part_of[key[1]]]
         pairs = {(src, part_of[dst]) for src, dst, _ in cut}
         if self.opt.max_nodes is not None and \
@@ -709,12 +714,15 @@ class _Builder:
 
     def _node(self, dot: graphviz.Digraph, u: str) -> None:
         kind, obj = self.units[u]
+        # in a big picture the forward flow is one Graphviz group: dot keeps the edges
+        # between its nodes straight, so each part is a readable band
+        group = {"group": "flow"} if self.part_of else {}
         if kind == "tensor":
-            dot.node(u, **self.tensor_attrs(obj))
+            dot.node(u, **self.tensor_attrs(obj), **group)
         elif kind == "op":
-            dot.node(u, **self.op_attrs(obj))
+            dot.node(u, **self.op_attrs(obj), **group)
         elif kind == "box":
-            dot.node(u, **self.box_attrs(obj))
+            dot.node(u, **self.box_attrs(obj), **group)
         elif kind == "const":
             dot.node(u, label=f"const {fmt.array(obj)}", shape="plaintext", fontsize="9",
                      fontcolor=FADED)
