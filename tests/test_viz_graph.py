@@ -273,6 +273,16 @@ def test_a_shared_weight_is_repeated_as_small_reference_nodes():
     assert labels and max(map(len, labels)) < 16384
 
 
+@needs_dot
+def test_huge_names_are_clipped_and_the_dot_stays_valid(tmp_path):
+    a = named(2.0, "a" * 20000 + "<&>")
+    y = (a * 3.0).tanh()
+    y.name = "y" * 50000
+    src = draw_graph(y).source
+    assert "a" * 20000 not in src and "…" in src
+    ET.parse(render(y, tmp_path / "long", "svg"))
+
+
 def test_a_scalar_gradient_summed_from_many_uses_lists_the_largest_few():
     s = named(2.0, "s")
     h = named(1.0, "h0")

@@ -217,13 +217,16 @@ def save(view: graphviz.Digraph, path: str | os.PathLike, format: str) -> str:
 
 
 # ---------------------------------------------------------------------------- building
-def _esc(s: Any) -> str:
-    """``s`` as HTML-label text, at most ``MAX_TEXT`` characters (Graphviz refuses
-    HTML labels over 16,384 characters)."""
+def _clip(s: Any) -> str:
+    """``s`` as text of at most ``MAX_TEXT`` characters (Graphviz refuses labels over
+    16,384 characters, and nobody reads a longer one)."""
     s = str(s)
-    if len(s) > MAX_TEXT:
-        s = s[:MAX_TEXT - 1] + "…"
-    return html.escape(s, quote=True)
+    return s if len(s) <= MAX_TEXT else s[:MAX_TEXT - 1] + "…"
+
+
+def _esc(s: Any) -> str:
+    """``s`` clipped (``_clip``) and escaped as HTML-label text."""
+    return html.escape(_clip(s), quote=True)
 
 
 def _table(rows: list[str]) -> str:
@@ -675,7 +678,7 @@ class _Builder:
         for key in used:
             c = calls[key[0]]
             clusters[key] = graphviz.Digraph(name=f"cluster_{len(clusters)}", graph_attr={
-                "label": _esc(_call_title(c)), "style": "rounded,dashed",
+                "label": _clip(_call_title(c)), "style": "rounded,dashed",
                 "color": "#ffb300", "fontcolor": "#e65100", "fontsize": "11",
                 "labeljust": "l"})
         legend = self.opt.max_nodes is None or len(self.units) < self.opt.max_nodes
