@@ -264,7 +264,7 @@ def _sum_text(terms: list[float]) -> str:
     if len(terms) <= MAX_TERMS + 1:
         return f"= {' + '.join(fmt.num(v) for v in terms)}  (sum over {len(terms)} uses)"
     big = sorted(range(len(terms)), key=lambda k: -abs(terms[k]))[:MAX_TERMS]
-    rest = sum(v for k, v in enumerate(terms) if k not in set(big))
+    rest = sum(v for k, v in enumerate(terms) if k not in big)
     return (f"= {' + '.join(fmt.num(terms[k]) for k in sorted(big))} + … "
             f"({len(terms) - MAX_TERMS} smaller, together {fmt.num(rest)})  "
             f"(sum over {len(terms)} uses)")
@@ -285,7 +285,6 @@ class _Builder:
         self.broadcast_drawn = False                # an edge is marked "broadcast"
         self.uses: dict[int, int] = {}              # id(leaf) -> uses drawn as references
         self.part_of: dict[str, int] = {}           # unit -> part (big pictures only)
-        self.legend = True                          # room for the legend (max_nodes)
 
     # -- what is known at this frame ---------------------------------------------
     def _visible(self, node: Function) -> bool:
