@@ -28,6 +28,7 @@ CASES = {
     "randint_float": lambda: te.randint(0, 5, (N,), dtype=te.float32),
     "bernoulli": lambda: te.bernoulli(P),
     "bernoulli_p": lambda: te.bernoulli(P, 0.3),
+    "randperm": lambda: te.randperm(N, dtype=te.float32),
 }
 
 
@@ -74,6 +75,10 @@ def test_float64_random_streams_are_unchanged():
     te.manual_seed(0)
     k = te.randint(0, 7, (3 * creation.CHUNK + 1,), dtype=te.float64).numpy()
     assert np.array_equal(k, np.random.default_rng(0).integers(0, 7, 3 * creation.CHUNK + 1))
+    for dtype in (None, te.float64, te.int32):
+        te.manual_seed(0)
+        perm = te.randperm(1000, dtype=dtype).numpy()
+        assert np.array_equal(perm, np.random.default_rng(0).permutation(1000))
     te.manual_seed(0)
     b = te.bernoulli(te.full((1000,), 0.3, dtype=te.float64)).numpy()
     assert np.array_equal(b, np.random.default_rng(0).random(1000) < 0.3)

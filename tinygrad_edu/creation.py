@@ -302,8 +302,8 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
     """A random permutation of ``0 … n−1`` (int64)."""
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    arr = _random.rng(generator).permutation(n).astype(
-        np.int64 if dtype is None else as_numpy(dtype), copy=False)
+    arr = np.arange(n, dtype=np.int64 if dtype is None else as_numpy(dtype))
+    _random.rng(generator).shuffle(arr)     # what permutation(n) does, in the dtype
     return _make(arr, requires_grad, device, "randperm")
 
 
