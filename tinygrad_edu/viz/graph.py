@@ -281,7 +281,8 @@ class _Builder:
         self.node_unit: dict[int, str] = {}
         self.cluster_of: dict[str, ModuleCall | None] = {}
         self.parent: dict[int, ModuleCall | None] = {}
-        self.back = BACK_ARROW[opt.rankdir]         # the way gradients flow in the picture
+        # the way gradients flow in the picture (sfdp has no fixed direction: "grad")
+        self.back = BACK_ARROW[opt.rankdir] if opt.engine == "dot" else "grad"
         self.broadcast_drawn = False                # an edge is marked "broadcast"
         self.uses: dict[int, int] = {}              # id(leaf) -> uses drawn as references
         self.part_of: dict[str, int] = {}           # unit -> part (big pictures only)
@@ -650,7 +651,7 @@ class _Builder:
             graph_attr.update(pack="true",
                               packmode="array_uc1" if opt.rankdir in ("LR", "RL") else "array_u1")
         if opt.engine == "sfdp":
-            graph_attr.update(outputorder="edgesfirst")
+            graph_attr.update(outputorder="edgesfirst", overlap="prism", sep="+12")
         dot = GraphView("tinygrad_edu", engine=opt.engine, graph_attr=graph_attr,
             node_attr={"fontname": "DejaVu Sans", "fontsize": "11", "margin": "0.08,0.04"},
             edge_attr={"fontname": "DejaVu Sans", "fontsize": "9", "color": "#616161",
@@ -754,7 +755,9 @@ class _Builder:
                             f'COLOR="{style["color"]}"><FONT POINT-SIZE="9">{text}</FONT></TD></TR>')
         if self.opt.show_grads and self.tr is not None:
             rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{GRAD_COLOR}">{self.back} red: gradient '
-                        f'message<BR/>(upstream grad × local derivative)</FONT></TD></TR>')
+                        f'message<BR/>(upstream grad × local derivative)'
+                        + ('' if self.opt.engine == "dot" else
+                           '<BR/>sent back against the arrow') + '</FONT></TD></TR>')
         if any(kind == "ref" for kind, _ in self.units.values()):
             rows.append('<TR><TD><FONT POINT-SIZE="9">dashed box: one more use of a shared '
                         'tensor<BR/>(drawn in full once, where it is first used)</FONT></TD></TR>')
