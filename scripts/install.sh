@@ -3,9 +3,9 @@
 # Graphviz's `dot` (and, with WITH_CHROMIUM=1, Chromium and its chromedriver) with
 # apt-get when missing and we are root, then the package with the extras named in $1
 # (default: dev,docs) into
-#   $PYTHON if set; else ./.venv if an earlier run made it; else python3 if pip may
-#   install into it (a virtualenv, or a Python not "externally managed", PEP 668);
-#   else a new ./.venv (Debian's and Ubuntu's own python3 are externally managed).
+#   $PYTHON if set (any Python >= 3.10 with pip: yours to choose); else the project's
+#   own virtualenv ./.venv, made with python3 on the first run, so that the README's
+#   commands never modify your global Python (nor re-point an install in it).
 # Prints that interpreter as its only line on stdout (messages go to stderr), so
 # `py=$(bash scripts/install.sh)` runs the code with what was installed. Safe to run again.
 set -euo pipefail
@@ -14,20 +14,13 @@ extras="${1:-dev,docs}"
 
 say() { echo "$@" >&2; }
 die() { say "error: $*"; exit 1; }
-pip_may_install() {   # can "$1 -m pip install" write into this Python?
-  "$1" -c 'import os, sys, sysconfig, pip
-managed = os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))
-sys.exit(managed and sys.prefix == sys.base_prefix)' 2>/dev/null
-}
 
 py="${PYTHON:-}"
 make_venv=0
 if [ -z "$py" ]; then
   command -v python3 >/dev/null 2>&1 || die "python3 not found: tinygrad_edu needs Python >= 3.10"
-  if [ -x .venv/bin/python ]; then py="$PWD/.venv/bin/python"
-  elif pip_may_install python3; then py=python3
-  else make_venv=1; py="$PWD/.venv/bin/python"
-  fi
+  py="$PWD/.venv/bin/python"
+  [ -x "$py" ] || make_venv=1
 fi
 base="$py"; [ "$make_venv" = 1 ] && base=python3
 "$base" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
@@ -56,7 +49,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if [ "$make_venv" = 1 ]; then
-  say "python3 is externally managed (PEP 668): installing into a new virtualenv ./.venv"
+  say "installing into a new virtualenv ./.venv (set PYTHON to use another interpreter)"
   python3 -m venv .venv || { rm -rf .venv; die "could not create ./.venv: install" \
     "python3-venv ('sudo apt-get install python3-venv') or set PYTHON to a Python with pip"; }
   echo "*" > .venv/.gitignore          # git ignores the virtualenv (as Python >= 3.13 does)

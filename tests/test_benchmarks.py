@@ -46,3 +46,11 @@ def test_model_workloads_run_on_both_frameworks():
     if "PyTorch not installed" not in out:
         assert len(re.findall(r"^\| (?:gpt|lstm|wavenet|cnn) \|.*\| [0-9.]+× \|$", out,
                               flags=re.M)) == 4
+
+
+def test_render_benchmark_quick_run_prints_a_table():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "render.py"), "--ops", "40",
+                          "--repeat", "1"], capture_output=True, text=True, timeout=300,
+                         check=True).stdout
+    rows = re.findall(r"^\| (.+?) \| ([0-9.]+) s \|", out, flags=re.M)
+    assert len(rows) == 6 and all(float(t) >= 0 for _, t in rows)

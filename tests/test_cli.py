@@ -118,6 +118,34 @@ def test_bad_expressions_give_one_line_errors(tmp_path, args, message):
     assert lines[0].startswith(f"tinygrad-edu {args[0]}: error:")
 
 
+@pytest.mark.parametrize("args", [
+    ("graph", "x*2", "--set", "x=1", "--out", "/dev/null/x/g.svg"),
+    ("graph", "x*2", "--set", "x=1", "--out", "/dev/null/g.svg"),
+    ("explore", "x*2", "--set", "x=1", "--out", "/dev/null/x.html"),
+    ("demo", "--quick", "--no-progress", "--out", "/dev/null/x"),
+])
+def test_os_errors_give_one_line_errors_and_exit_2(args):
+    r = run(*args)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert lines[0].startswith(f"tinygrad-edu {args[0]}: error: Not a directory: /dev/null")
+
+
+def test_an_unwritable_out_file_is_one_line_too(tmp_path):
+    (tmp_path / "g.svg").mkdir()            # a directory where the file should go
+    r = run("graph", "x*2", "--set", "x=1", "--out", str(tmp_path / "g.svg"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"tinygrad-edu graph: error: Is a directory: {tmp_path / 'g.svg'}"
+
+
+def test_a_repeated_set_is_an_error():
+    r = run("explain", "x*w", "--wrt", "w", "--set", "x=1", "--set", "w=2", "--set", "x=3")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.strip() == ("tinygrad-edu explain: error: --set x is given twice (x=1 "
+                                "and x=3): give each variable once")
+
+
 def test_an_expression_may_start_with_a_minus():
     """argparse would read "-x*w" as an unknown option; the CLI takes it as EXPR."""
     for args in (("explain", "-x*w", "--wrt", "w", "--set", "x=2", "--set", "w=3"),

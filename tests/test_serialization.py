@@ -229,11 +229,28 @@ def test_random_bytes_are_refused(rng):
             te.load(io.BytesIO(blob.tobytes()))
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope.npz"):
+def test_missing_file_directory_and_unreadable_file_each_say_so(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match=r"nope.npz'\): no such file$"):
         te.load(tmp_path / "nope.npz")
-    with pytest.raises(FileNotFoundError):
-        te.load(tmp_path)                                      # a directory
+    with pytest.raises(IsADirectoryError, match="is a directory, not a file"):
+        te.load(tmp_path)
+    path = tmp_path / "model.npz"
+    te.save({"w": te.zeros(2)}, path)
+    if os.geteuid() != 0:        # root may read anything: simulate the refusal instead
+        path.chmod(0)
+        with pytest.raises(PermissionError, match="permission denied"):
+            te.load(path)
+        path.chmod(0o644)
+    import tinygrad_edu.serialization as ser
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(ser, "open", refuse, raising=False)
+    with pytest.raises(PermissionError, match=r"model.npz'\): permission denied: the file "
+                                              "exists but may not be read"):
+        te.load(path)
+    monkeypatch.undo()
+    assert te.load(path)["w"].shape == (2,)
 
 
 # ------------------------------------------------------------------ with nn, when present

@@ -63,10 +63,12 @@ def test_one_neuron_per_layer_chain():
     cost.backward()
     rule = chain_rule(cost, weights[-1])
     aL, aprev, zL = acts[-1].item(), acts[-2].item(), zs[-1].item()
-    factors = [f.value for f in rule.paths[0].factors]
-    # ∂C0/∂w(L) = a(L−1) · σ'(z(L)) · 2(a(L) − y), with the "· 1" of the additions
-    assert factors == pytest.approx([aprev, 1.0, sigmoid(zL) * (1 - sigmoid(zL)), 1.0,
-                                     2 * (aL - 1.0)])
+    # C0 = d·d: d enters the product twice, so two edge paths, each ending in
+    # ∂C0/∂d = d; together ∂C0/∂w(L) = a(L−1) · σ'(z(L)) · 2(a(L) − y)
+    assert rule.n_paths == 2
+    for path in rule.paths:
+        assert [f.value for f in path.factors] == pytest.approx(
+            [aprev, 1.0, sigmoid(zL) * (1 - sigmoid(zL)), 1.0, aL - 1.0])
     assert rule.total == pytest.approx(aprev * aL * (1 - aL) * 2 * (aL - 1.0))
     assert rule.total == pytest.approx(weights[-1].grad.item())
     text = explain(cost, weights[-1])
@@ -101,17 +103,19 @@ def test_two_two_one_network_with_scalars():
     h = sigmoid(-3.0)
     yhat = sigmoid(2 * h)
     nontrivial = [f.value for f in rule.paths[0].factors if f.value != pytest.approx(1.0)]
-    # ∂h1/∂w1 = x1 · σ'(z1) (two factors), ∂ŷ/∂h1 = w5 · σ'(ẑ), ∂L/∂ŷ = 2(ŷ − 1)
-    assert nontrivial == pytest.approx([-2.0, h * (1 - h), yhat * (1 - yhat), 2 * (yhat - 1)])
+    # ∂h1/∂w1 = x1 · σ'(z1) (two factors), ∂ŷ/∂h1 = w5 · σ'(ẑ), and L = err·err: two edge
+    # paths, each with ∂L/∂err = err = ŷ − 1 (together the textbook's 2(ŷ − 1))
+    assert rule.n_paths == 2
+    assert nontrivial == pytest.approx([-2.0, h * (1 - h), yhat * (1 - yhat), yhat - 1])
     text = explain(loss, w["w1"])
     assert "∂h1/∂" in text and "∂ŷ/∂" in text and "∂L/∂" in text and "0.0215" in text
     # grouped by the tensors named h1, ŷ, L: the textbook's ∂h1/∂w1 · ∂ŷ/∂h1 · ∂L/∂ŷ
     grouped = rule.paths[0].grouped
     assert [f.symbol for f in grouped] == ["∂h1/∂w1", "∂ŷ/∂h1", "∂L/∂ŷ"]
     assert [f.value for f in grouped] == pytest.approx(
-        [-2.0 * h * (1 - h), yhat * (1 - yhat), 2 * (yhat - 1)])
+        [-2.0 * h * (1 - h), yhat * (1 - yhat), yhat - 1])
     assert ("grouped by the tensors you named: ∂h1/∂w1 · ∂ŷ/∂h1 · ∂L/∂ŷ = "
-            "(-0.0904) · (0.2494) · (-0.9526)") in text
+            "(-0.0904) · (0.2494) · (-0.4763)") in text
 
 
 def test_textbook_grouping_of_the_layer_chain():
@@ -160,18 +164,35 @@ def test_two_two_one_network_with_matrices_element_chain():
         net[0].weight.grad.detach().numpy()[0, 1], rel=1e-5)
 
 
-def test_two_paths_are_listed_and_summed():
+def test_every_edge_is_a_path_x_times_x_plus_x():
+    # x reaches Mul along two edges (as a and as b) and Add along one: three paths
     x = named(3.0, "x")
     y = x * x + x
     y.name = "y"
     rule = chain_rule(y, x)
-    assert rule.n_paths == 2
-    assert sorted(p.contribution for p in rule.paths) == pytest.approx([1.0, 6.0])
+    assert rule.n_paths == 3 and len(rule.paths) == 3
+    assert [p.contribution for p in rule.paths] == pytest.approx([3.0, 3.0, 1.0])
+    assert [p.slots for p in rule.paths] == [["a", ""], ["b", ""], [""]]
+    assert [f.value for p in rule.paths for f in p.factors] == \
+        pytest.approx([3.0, 1.0, 3.0, 1.0, 1.0])
     assert rule.total == pytest.approx(7.0)
     text = explain(y, x)
-    assert "2 paths" in text and "(1.0000) + (6.0000) = 7.0000" in text
-    assert "input a and b" not in text and "a = x, b = x" in text
-    assert "∂z/∂a = b; ∂z/∂b = a  (x is both inputs: the terms add)" in text
+    assert "3 paths" in text and "(3.0000) + (3.0000) + (1.0000) = 7.0000" in text
+    assert "path 1: x →(as a) mul → y" in text and "path 2: x →(as b) mul → y" in text
+    assert "[Mul: ∂z/∂a = b  with z = mul, a = x, b = x]" in text
+    assert "[Mul: ∂z/∂b = a  with z = mul, a = x, b = x]" in text
+    assert "the terms add" not in text
+
+
+def test_edge_paths_count_parallel_edges_deeper_in_the_graph():
+    # h = x·x feeds the product h·h: 2 edges into h, 2 into the product, 4 paths of 4x³/4
+    x = named(1.5, "x")
+    h = x * x
+    z = h * h
+    rule = chain_rule(z, x)
+    assert rule.n_paths == 4
+    assert [p.contribution for p in rule.paths] == pytest.approx([1.5 ** 3] * 4)
+    assert rule.total == pytest.approx(4 * 1.5 ** 3)
 
 
 def test_random_mlp_every_element_matches_grad():

@@ -219,12 +219,151 @@ def test_max_nodes_truncates_with_a_note():
         t = t * 0.999 + 0.001
     dot = draw_graph(t, max_nodes=40)
     nodes, edges = parse(dot)
-    drawn = [k for k in nodes if k[0] in "do"]
-    assert len(drawn) == 40
-    assert "more" in nodes and "nodes not drawn (max_nodes=40)" in nodes["more"]
-    assert "showing 40 of 12001 nodes" in dot.source
+    assert len(nodes) == 40              # everything drawn: constants, "more", legend
+    assert "more" in nodes and "legend" in nodes
+    assert "nodes not drawn (max_nodes=40)" in nodes["more"]
     assert any(s == "more" for s, _ in edges)
     assert by_name(nodes, "add3000")            # the root's end is what is kept
+    assert all(s in nodes and d in nodes for s, d in edges)
+
+
+@pytest.mark.parametrize("limit", [3, 20, 57, 300])
+def test_max_nodes_bounds_every_node_drawn(limit):
+    # the case: a 120-op chain with constants, max_nodes=20 drew 26 nodes
+    x = named(0.5, "x")
+    w = named(0.9, "w")
+    t = x
+    for k in range(60):
+        t = (t * w + 0.5) if k % 2 else (t * 0.999).sin()
+    nodes, edges = parse(draw_graph(t, max_nodes=limit))
+    assert len(nodes) <= limit
+    assert all(s in nodes and d in nodes for s, d in edges)
+
+
+def _shared_weight_chain(n_ops):
+    x = Tensor([0.5, -0.3, 0.2], requires_grad=True, name="x")
+    w = Tensor([0.99, 1.01, 0.98], requires_grad=True, name="w")
+    h = x
+    for k in range(n_ops):
+        h = h * w if k % 2 == 0 else h + w
+    return h.sum(), w
+
+
+def test_a_shared_weight_is_repeated_as_small_reference_nodes():
+    loss, w = _shared_weight_chain(2500)
+    dot = draw_graph(loss)
+    nodes, edges = parse(dot)
+    degree: dict = {}
+    for (s, d), attrs in edges.items():
+        degree[s] = degree.get(s, 0) + len(attrs)
+        degree[d] = degree.get(d, 0) + len(attrs)
+    uses = 2500 + 2500 + 1           # every op's inputs, and the final sum
+    n_edges = sum(len(a) for a in edges.values())
+    assert n_edges <= 2 * uses       # O(uses) edges (with the markers between parts)
+    assert max(degree.values()) <= 4     # no node with hundreds of edges
+    refs = [k for k, v in nodes.items() if "shared: drawn once in full" in v]
+    assert len(refs) == 2500 - 1         # one full node, a reference at each other use
+    full = by_name(nodes, "w")
+    assert "used 2500 times" in nodes[full]
+    assert "dashed box: one more use of a shared tensor" in nodes["legend"]
+    # parts laid out one by one, joined by markers
+    assert "pack=true" in dot.source and "continues in part 2" in dot.source
+    # every HTML label fits Graphviz's limit of 16,384 characters
+    labels = re.findall(r"label=<(.*?)>\s*(?:\w+=|\])", dot.source, re.S)
+    assert labels and max(map(len, labels)) < 16384
+
+
+@needs_dot
+def test_huge_names_are_clipped_and_the_dot_stays_valid(tmp_path):
+    a = named(2.0, "a" * 20000 + "<&>")
+    y = (a * 3.0).tanh()
+    y.name = "y" * 50000
+    src = draw_graph(y).source
+    assert "a" * 20000 not in src and "…" in src
+    ET.parse(render(y, tmp_path / "long", "svg"))
+
+
+def test_a_scalar_gradient_summed_from_many_uses_lists_the_largest_few():
+    s = named(2.0, "s")
+    h = named(1.0, "h0")
+    for _ in range(300):
+        h = (h * s).tanh()
+    nodes, _ = parse(draw_graph(h))
+    label = nodes[by_name(nodes, "s")]
+    assert "sum over 300 uses" in label and "297 smaller, together" in label
+    assert len(label) < 2000
+    # with repeat_shared=False the weight is one node with an edge to each use
+    s = named(2.0, "s")
+    h = named(1.0, "h0")
+    for _ in range(60):
+        h = (h * s).tanh()
+    dot = draw_graph(h, repeat_shared=False)
+    nodes, _ = parse(dot)
+    src = by_name(nodes, "s")
+    assert len(re.findall(rf"^\s*{src} -> ", dot.source, re.M)) == 60
+    assert not any("shared: drawn once" in v for v in nodes.values())
+    nodes, _ = parse(draw_graph(named(3.0, "a") * named(2.0, "b") * named(1.0, "c")))
+    assert not any("shared: drawn once" in v for v in nodes.values())
+
+
+def test_repeat_shared_true_repeats_every_shared_leaf():
+    x = named(3.0, "x")
+    y = x * x + x                         # x used three times: under the default threshold
+    nodes, _ = parse(draw_graph(y))
+    assert not any("shared: drawn once" in v for v in nodes.values())
+    nodes, edges = parse(draw_graph(y, repeat_shared=True))
+    refs = [k for k, v in nodes.items() if "shared: drawn once in full" in v]
+    assert len(refs) == 2 and "used 3 times" in nodes[by_name(nodes, "x")]
+    assert all(sum(1 for s, _ in edges if s == r) == 1 for r in refs)
+
+
+def test_modules_collapse_by_default_past_a_size():
+    from tinygrad_edu.viz.graph import COLLAPSE_PAST
+    te.manual_seed(0)
+    small = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    nodes, _ = parse(draw_graph(small(Tensor.randn(4, 2)).sum()))
+    assert not any("box3d" in v for v in nodes.values())
+    big = nn.Sequential(*[nn.Sequential(nn.Linear(4, 4), nn.Tanh()) for _ in range(40)])
+    root = big(Tensor.randn(2, 4)).sum()
+    assert len(collect(root).order) + len(collect(root).tensors) > COLLAPSE_PAST
+    nodes, _ = parse(draw_graph(root))
+    assert any("box3d" in v for v in nodes.values())
+    nodes, _ = parse(draw_graph(root, collapse_modules=False))
+    assert not any("box3d" in v for v in nodes.values())
+
+
+def test_layout_engine_choice():
+    o = neuron()
+    assert draw_graph(o).engine == "dot"
+    assert draw_graph(o, engine="sfdp").engine == "sfdp"
+    with pytest.raises(ValueError, match="engine"):
+        draw_graph(o, engine="circus")
+
+
+@needs_dot
+def test_sfdp_renders(tmp_path):
+    ET.parse(render(neuron(), tmp_path / "g", "svg", engine="sfdp"))
+
+
+@needs_dot
+def test_graphviz_failures_are_a_clear_viz_error(tmp_path):
+    bad = GraphView("broken")
+    bad.body.append("a -> [\n")             # not DOT
+    with pytest.raises(te.viz.GraphvizError, match="Graphviz's dot failed .*syntax error"):
+        bad.pipe(format="svg")
+    # a label over Graphviz's 16,384-character limit: an error with the cause, not a
+    # BrokenPipeError
+    huge = GraphView("huge")
+    huge.node("n", label="<" + "x" * 70000 + ">")
+    with pytest.raises(te.viz.GraphvizError, match="failed"):
+        huge.pipe(format="svg")
+    assert issubclass(GraphvizNotFound, te.viz.GraphvizError)
+
+
+@needs_dot
+def test_the_long_shared_weight_chain_renders(tmp_path):
+    loss, _ = _shared_weight_chain(2500)
+    ET.parse(render(loss, tmp_path / "chain", "svg"))
 
 
 @needs_dot

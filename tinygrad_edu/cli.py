@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .tensor import Tensor
-from .viz import GraphvizNotFound
+from .viz import GraphvizError
 
 __all__ = ["main", "parse_expression", "ExpressionError", "FUNCTIONS"]
 
@@ -130,8 +132,14 @@ def _assignment(text: str) -> tuple[str, float]:
 
 def _build(args: argparse.Namespace) -> tuple[Tensor, dict[str, Tensor]]:
     """Parse ``args.expr`` with the ``--set`` values, check it, and backpropagate."""
+    values: dict[str, float] = {}
+    for name, value in args.set:
+        if name in values:
+            raise ExpressionError(f"--set {name} is given twice ({name}={values[name]:g} and "
+                                  f"{name}={value:g}): give each variable once")
+        values[name] = value
     variables = {name: Tensor(value, requires_grad=True, name=name)
-                 for name, value in args.set}
+                 for name, value in values.items()}
     root = parse_expression(args.expr, variables)
     if not isinstance(root, Tensor) or root.grad_fn is None:
         raise ExpressionError(f"{args.expr!r} applies no operation to a variable: there "
@@ -146,6 +154,17 @@ def _build(args: argparse.Namespace) -> tuple[Tensor, dict[str, Tensor]]:
             raise ExpressionError(f"the gradient of {args.expr!r} with respect to {name} is "
                                   f"{v.grad.item()} at the given values")
     return root, variables
+
+
+def _make_dir(folder: Path) -> None:
+    """Create ``folder`` (and its parents); a file on the way is a NotADirectoryError
+    that names it (mkdir alone would say "File exists")."""
+    for p in (folder, *folder.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(p))
+            break
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _print_values(root: Tensor, variables: dict[str, Tensor]) -> None:
@@ -164,8 +183,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
                               f".pdf or .dot)")
     root, variables = _build(args)
     _print_values(root, variables)
-    if out.parent != Path():
-        out.parent.mkdir(parents=True, exist_ok=True)
+    _make_dir(out.parent)
     print(f"graph written to {viz.render(root, out, format=fmt)}")
     return 0
 
@@ -190,8 +208,7 @@ def _cmd_explore(args: argparse.Namespace) -> int:
         raise ExpressionError(f"--out {out}: the explorer is a web page: give a .html file")
     root, variables = _build(args)
     _print_values(root, variables)
-    if out.parent != Path():
-        out.parent.mkdir(parents=True, exist_ok=True)
+    _make_dir(out.parent)
     page = viz.explore(root, out, open_browser=args.open)
     print(f"explorer written to {page.path} (open it in a browser)")
     return 0
@@ -220,7 +237,7 @@ def run_demo(out: Path, epochs: int | None = None, quick: bool = False,
     from .train import fit, plot_history
 
     epochs = epochs if epochs is not None else (3 if quick else 20)
-    out.mkdir(parents=True, exist_ok=True)
+    _make_dir(out)
     manual_seed(0)
     x, y = load_digits()
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, seed=0)
@@ -367,9 +384,17 @@ def _shield_leading_minus(argv: list[str]) -> list[str]:
     return out
 
 
+def _os_error(exc: OSError) -> str:
+    """An OS error in one line: what failed on which file (``--out`` unwritable, …)."""
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code: 0 ok, 2 bad usage or a bad
-    expression, 1 a missing optional dependency (scikit-learn, matplotlib, Graphviz)."""
+    """Run the command line; returns the exit code: 0 ok, 2 bad usage, a bad
+    expression or an OS error (e.g. an unwritable ``--out``), 1 a missing optional
+    dependency (scikit-learn, matplotlib, Graphviz) or a Graphviz failure."""
     parser = _parser()
     args = parser.parse_args(_shield_leading_minus(list(sys.argv[1:] if argv is None
                                                          else argv)))
@@ -378,6 +403,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExpressionError as exc:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except (ImportError, GraphvizNotFound) as exc:
-        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"{parser.prog} {args.command}: error: {_os_error(exc)}", file=sys.stderr)
+        return 2
+    except (ImportError, GraphvizError) as exc:
+        message = " ".join(str(exc).split())        # Graphviz's output: one line
+        print(f"{parser.prog} {args.command}: error: {message}", file=sys.stderr)
         return 1

@@ -3,12 +3,15 @@ linspace logspace``, the ``*_like`` family, the random ones (``rand randn randin
 multinomial normal bernoulli``, each taking ``generator=``), and ``tensor``/``as_tensor``/
 ``from_numpy``. Every one takes ``dtype=``, ``device=`` (the CPU) and ``requires_grad=``.
 
-Arrays are allocated in the target dtype directly (no float64 copy on the way).
+Arrays are allocated in the target dtype directly (no float64 copy on the way): values
+that are computed in float64 (``arange``, ``linspace``, ``logspace``, as torch does) are
+computed ``CHUNK`` elements at a time into the result, so the scratch space stays small
+and the values are the float64 ones rounded once.
 """
 from __future__ import annotations
 
 import importlib
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -20,6 +23,7 @@ from .random import Generator
 from .tensor import Tensor, _shape_args, _to_array
 
 _tensor = importlib.import_module(".tensor", __package__)   # reads DEFAULT_FLOAT at call time
+CHUNK = 1 << 16              # elements computed at a time in float64 scratch space
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye",
            "arange", "linspace", "logspace", "zeros_like", "ones_like", "full_like",
@@ -35,6 +39,17 @@ def _make(arr: np.ndarray, requires_grad: bool, device: Any, op: str) -> Tensor:
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _chunked(n: int, dtype: np.dtype, values: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """out[i] = values(i) rounded to ``dtype``, for i in 0 … n−1, with ``values``
+    called on ``CHUNK`` indices at a time (int64 arrays): float64 scratch of at most
+    ``CHUNK`` elements instead of a float64 copy of the whole result."""
+    out = np.empty(n, dtype)
+    for start in range(0, n, CHUNK):
+        idx = np.arange(start, min(n, start + CHUNK))
+        out[start:start + len(idx)] = values(idx)
+    return out
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
@@ -153,8 +168,14 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = _tensor.DEFAULT_FLOAT if any(map(_is_float, (start, end, step))) else np.int64
-    arr = np.arange(start, end, step)       # in int64 or float64, as torch computes it
-    return _make(arr.astype(as_numpy(dtype), copy=False), requires_grad, device, "arange")
+    np_dtype = as_numpy(dtype)
+    if not any(map(_is_float, (start, end, step))) and np_dtype.kind in "iu":
+        arr = np.arange(start, end, step, dtype=np_dtype)       # exact integers
+    else:       # start + i·step in float64, as torch computes it, rounded once
+        n = max(0, int(np.ceil((end - start) / step)))
+        delta = float(start + step) - float(start)          # as NumPy's arange steps
+        arr = _chunked(n, np_dtype, lambda i: start + i * delta)
+    return _make(arr, requires_grad, device, "arange")
 
 
 def linspace(start: Any, end: Any, steps: int, dtype: Any = None, device: Any = None,
@@ -162,9 +183,21 @@ def linspace(start: Any, end: Any, steps: int, dtype: Any = None, device: Any = 
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    arr = np.linspace(_number(start), _number(end), steps)
-    return _make(arr.astype(_float_dtype(dtype), copy=False), requires_grad, device,
-                 "linspace")
+    return _make(_linspace(_number(start), _number(end), steps, _float_dtype(dtype), None),
+                 requires_grad, device, "linspace")
+
+
+def _linspace(start: float, end: float, steps: int, dtype: np.dtype,
+              base: float | None) -> np.ndarray:
+    """start + i·(end − start)/(steps − 1) in float64 (NumPy's ``linspace`` formula,
+    the last value exactly ``end``), or ``base`` to that power, rounded to ``dtype``."""
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+
+    def values(i: np.ndarray) -> np.ndarray:
+        v = i * step + start
+        v[i == steps - 1] = end if steps > 1 else start
+        return v if base is None else np.power(base, v)
+    return _chunked(steps, dtype, values)
 
 
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, dtype: Any = None,
@@ -172,9 +205,8 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, dtype: Any = 
     """``base ** linspace(start, end, steps)``."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    arr = np.logspace(_number(start), _number(end), steps, base=base)
-    return _make(arr.astype(_float_dtype(dtype), copy=False), requires_grad, device,
-                 "logspace")
+    return _make(_linspace(_number(start), _number(end), steps, _float_dtype(dtype), base),
+                 requires_grad, device, "logspace")
 
 
 # ------------------------------------------------------------------ *_like
@@ -234,10 +266,12 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
                            f"from={low} >= to={high}")
     shape = _size((size,) if isinstance(size, (int, np.integer)) else (tuple(size),), "randint")
     np_dtype = np.dtype(np.int64) if dtype is None else as_numpy(dtype)
+    gen = _random.rng(generator)
     if np_dtype.kind in "iu":
-        arr = _random.rng(generator).integers(low, high, shape, dtype=np_dtype)
-    else:       # a float dtype: draw int64, then convert (NumPy draws integers only)
-        arr = _random.rng(generator).integers(low, high, shape).astype(np_dtype)
+        arr = gen.integers(low, high, shape, dtype=np_dtype)
+    else:       # a float dtype: NumPy draws integers only; int64 a chunk at a time
+        arr = _chunked(int(np.prod(shape)), np_dtype,
+                       lambda i: gen.integers(low, high, len(i))).reshape(shape)
     return _make(arr, requires_grad, device, "randint")
 
 
@@ -268,8 +302,8 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
     """A random permutation of ``0 … n−1`` (int64)."""
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    arr = _random.rng(generator).permutation(n).astype(
-        np.int64 if dtype is None else as_numpy(dtype), copy=False)
+    arr = np.arange(n, dtype=np.int64 if dtype is None else as_numpy(dtype))
+    _random.rng(generator).shuffle(arr)     # what permutation(n) does, in the dtype
     return _make(arr, requires_grad, device, "randperm")
 
 
@@ -319,8 +353,9 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Sequence[int] | None = None, *
     if (s < 0).any():
         raise RuntimeError(f"normal expects std >= 0.0, but found std {s.min()}")
     z = _random.standard_normal(shape, np_dtype, generator, "normal")
-    arr = (z * s + np.asarray(_number_or_array(mean))).astype(np_dtype, copy=False)
-    return _make(arr, requires_grad, device, "normal")
+    z *= s.astype(np_dtype, copy=False)          # mean + std·z, in place, in the dtype
+    z += np.asarray(_number_or_array(mean)).astype(np_dtype, copy=False)
+    return _make(z, requires_grad, device, "normal")
 
 
 def _number_or_array(x: Any) -> Any:
@@ -330,8 +365,12 @@ def _number_or_array(x: Any) -> Any:
 def bernoulli(input: Tensor, p: float | None = None, *,
               generator: Generator | None = None) -> Tensor:
     """1 with probability ``input`` (or ``p``), else 0, elementwise; ``input``'s dtype."""
-    probs = input._data if p is None else np.full(input._data.shape, p)
+    probs = input._data if p is None else np.asarray(p, np.float64)
     if ((probs < 0) | (probs > 1)).any() or np.isnan(probs).any():
         raise RuntimeError("bernoulli: all elements of input should be between 0 and 1")
-    draw = _random.uniform(input._data.shape, np.dtype(np.float64), generator, "bernoulli")
-    return Tensor._make((draw < probs).astype(input._data.dtype), False, None)
+    dtype = input._data.dtype if input._data.dtype in (np.float32, np.float64) \
+        else np.dtype(np.float64)           # the uniform draw: in the input's dtype
+    draw = _random.uniform(input._data.shape, dtype, generator, "bernoulli")
+    hit = np.less(draw, probs, out=np.empty(draw.shape, bool))
+    del draw
+    return Tensor._make(hit.astype(input._data.dtype), False, None)

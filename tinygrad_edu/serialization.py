@@ -56,10 +56,32 @@ def load(path: PathOrFile) -> dict[str, Tensor]:
     """Read a file written by ``te.save`` (or ``np.savez``) into ``{name: Tensor}``,
     in the stored order. Raises ``ValueError`` for anything but a well-formed
     archive of plain numeric arrays."""
-    where = f"te.load({os.fspath(path)!r})" if isinstance(path, (str, os.PathLike)) \
-        else "te.load"
-    if isinstance(path, (str, os.PathLike)) and not os.path.isfile(path):
-        raise FileNotFoundError(f"{where}: no such file")
+    if not isinstance(path, (str, os.PathLike)):
+        return _read_archive(path, "te.load")
+    where = f"te.load({os.fspath(path)!r})"
+    with _open(path, where) as f:
+        return _read_archive(f, where)
+
+
+def _open(path: str | os.PathLike, where: str) -> IO[bytes]:
+    """``path`` opened for reading, or an error saying which of the three common
+    mistakes it is: a directory, no such file, or a file that may not be read."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{where}: is a directory, not a file; give the path of "
+                                f"the file te.save wrote (e.g. model.npz)")
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{where}: no such file") from None
+    except PermissionError:
+        raise PermissionError(f"{where}: permission denied: the file exists but may not be "
+                              f"read (check its permissions)") from None
+    except OSError as e:
+        raise OSError(f"{where}: cannot be read: {e.strerror or e}") from None
+
+
+def _read_archive(path: IO[bytes], where: str) -> dict[str, Tensor]:
+    """The state dict in the open archive ``path`` (``where`` names it in errors)."""
     try:
         zf = zipfile.ZipFile(path, "r")
     except _BAD_FILE as e:

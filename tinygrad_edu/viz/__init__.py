@@ -14,10 +14,10 @@ from .cnn import (activation_maximization, feature_maps, filters, grad_cam, guid
                   occlusion, saliency)
 from .explain import ChainRule, chain_rule, explain
 from .explore import ExplorerPage, explore
-from .graph import GraphView, GraphvizNotFound, draw_graph, render
+from .graph import GraphView, GraphvizError, GraphvizNotFound, draw_graph, render
 from .steps import backward_steps
 
 __all__ = ["draw_graph", "render", "explain", "chain_rule", "backward_steps", "check_graph",
-           "explore", "GraphView", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck",
+           "explore", "GraphView", "GraphvizError", "GraphvizNotFound", "ChainRule", "GraphCheck", "NodeCheck",
            "ExplorerPage", "filters", "feature_maps", "activation_maximization", "saliency",
            "occlusion", "guided_backprop", "grad_cam"]

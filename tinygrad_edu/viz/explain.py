@@ -2,7 +2,9 @@
 
 For ``∂root/∂w`` every path ``w → t₁ → … → root`` through the graph contributes
 the product of its local derivatives, and the gradient is the sum over paths
-(the multivariate chain rule). For one element ``w[index]`` of a tensor, each
+(the multivariate chain rule). A path is a sequence of *edges*: in ``x * x`` the
+tensor x enters the multiplication twice (as a and as b), so there are two paths
+through it, ∂z/∂a = b and ∂z/∂b = a, and ∂(x·x + x)/∂x = x + x + 1 sums three paths. For one element ``w[index]`` of a tensor, each
 factor is the derivative of one element of the next tensor with respect to one
 element of the previous, as long as the change stays in one element; where it
 spreads to several elements (e.g. through a matrix product over a batch), the
@@ -45,8 +47,13 @@ class Spread:
 
 @dataclass
 class PathTerm:
-    """One path from ``wrt`` to the root and its contribution to the gradient."""
+    """One edge path from ``wrt`` to the root and its contribution to the gradient.
+
+    ``names[k]`` is the k-th tensor on the path; ``slots[k]`` the input letter
+    (a, b, …) by which ``names[k]`` enters the op making ``names[k + 1]``, or ""
+    when it enters that op only once."""
     names: list[str]
+    slots: list[str]
     factors: list[Factor]
     spread: Spread | None
     contribution: float
@@ -82,8 +89,18 @@ class ChainRule:
                  f"{self.n_paths} path{'s' if self.n_paths != 1 else ''} from {self.wrt} to "
                  f"{self.root}" + (f" (the first {len(self.paths)} are written out)"
                                    if len(self.paths) < self.n_paths else "") + ":"]
+        slots: dict[tuple[str, str], set[str]] = {}
+        for p in self.paths:
+            for k, slot in enumerate(p.slots):
+                if slot:
+                    slots.setdefault((p.names[k], p.names[k + 1]), set()).add(slot)
+        for (src, dst), letters in slots.items():
+            lines.append(f"({src} enters the op making {dst} several times, as "
+                         f"{' and '.join(sorted(letters))}: each edge is a path of its own)")
         for k, p in enumerate(self.paths, 1):
-            lines += ["", f"path {k}: " + " → ".join(p.names)]
+            lines += ["", f"path {k}: " + p.names[0] + "".join(
+                f" →{f'(as {slot})' if slot else ''} {name}"
+                for slot, name in zip(p.slots, p.names[1:]))]
             syms = [f.symbol for f in p.factors] + ([p.spread.symbol] if p.spread else [])
             if not syms:
                 lines.append(f"  the root itself: ∂{self.root}/∂{self.root} = 1")
@@ -148,17 +165,11 @@ def _idx(t: Tensor, j: tuple) -> str:
     return fmt.index(j) if t.ndim else ""
 
 
-def _formula(node, out: Tensor, positions: list[int], names: dict[int, str]) -> str:
-    """The op's local derivative for the given input position(s), with the
+def _formula(node, out: Tensor, pos: int, names: dict[int, str]) -> str:
+    """The op's local derivative for the input at position ``pos``, with the
     formula's letters bound to the tensors (z = output, a, b, ... = inputs)."""
     parts = [p.strip() for p in node.formula.split(",  ")]
-    if len(parts) == len(node.inputs) and len(parts) > 1:
-        text = "; ".join(parts[p] for p in positions)
-    else:
-        text = node.formula
-    if len(positions) > 1:
-        both = "both" if len(positions) == 2 else f"{len(positions)} of the"
-        text += f"  ({names[id(node.inputs[positions[0]])]} is {both} inputs: the terms add)"
+    text = parts[pos] if len(parts) == len(node.inputs) and len(parts) > 1 else node.formula
     ins = [names[id(t)] if isinstance(t, Tensor) else fmt.array(t) for t in node.inputs
            if isinstance(t, (Tensor, np.ndarray))]
     out = names[id(out)]
@@ -212,53 +223,64 @@ def chain_rule(root: Tensor, wrt: Tensor, index: tuple | int | None = None,
 
 
 def _path_counts(graph: Graph) -> tuple[dict[int, int], dict[int, list]]:
-    """How many paths lead from each tensor to the root, and each tensor's distinct
-    next tensors on those paths (parallel edges, as in x·x, count once)."""
+    """How many edge paths lead from each tensor to the root, and each tensor's
+    out-edges on those paths as (next tensor, input position) pairs. Parallel edges
+    count separately: x in x·x has two edges into the product, so
+    paths(x) = Σ over x's out-edges (t, pos) of paths(t)."""
     counts: dict[int, int] = {id(graph.root): 1}
     nexts: dict[int, list] = {}
+    step = {id(n): k for k, n in enumerate(graph.order)}
     tensors = [graph.output(n) for n in graph.order]
     tensors += [t for t in graph.tensors.values() if t.grad_fn is None]
     for t in tensors:            # consumers before producers
-        outs = []
-        for node, _ in graph.consumers.get(id(t), ()):
-            o = graph.output(node)
-            if all(o is not x for x in outs) and counts.get(id(o), 0):
-                outs.append(o)
-        nexts[id(t)] = outs
+        uses = sorted(graph.consumers.get(id(t), ()), key=lambda u: (-step[id(u[0])], u[1]))
+        edges = [(graph.output(node), pos) for node, pos in uses    # forward order, a before b
+                 if counts.get(id(graph.output(node)), 0)]
+        nexts[id(t)] = edges
         if t is not graph.root:
-            counts[id(t)] = sum(counts[id(o)] for o in outs)
+            counts[id(t)] = sum(counts[id(o)] for o, _ in edges)
     return counts, nexts
 
 
-def _paths(wrt: Tensor, nexts: dict, counts: dict, limit: int) -> list[list[Tensor]]:
-    """Up to ``limit`` paths from ``wrt`` to the root (depth first, iterative)."""
-    found: list[list[Tensor]] = []
-    stack = [[wrt]]
+def _paths(wrt: Tensor, nexts: dict, counts: dict,
+           limit: int) -> list[list[tuple[Tensor, int | None]]]:
+    """Up to ``limit`` edge paths from ``wrt`` to the root (depth first, iterative),
+    each a list of (tensor, position of the previous tensor among its op's inputs)."""
+    found: list[list[tuple[Tensor, int | None]]] = []
+    stack: list[list[tuple[Tensor, int | None]]] = [[(wrt, None)]]
     while stack and len(found) < limit:
         path = stack.pop()
-        t = path[-1]
-        outs = nexts.get(id(t), [])
-        if counts.get(id(t), 0) and not outs:
+        t = path[-1][0]
+        edges = nexts.get(id(t), [])
+        if counts.get(id(t), 0) and not edges:
             found.append(path)
             continue
-        for o in reversed(outs):
-            stack.append(path + [o])
+        for edge in reversed(edges):
+            stack.append(path + [edge])
     return found
 
 
-def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
+def _slot(node, pos: int) -> str:
+    """The letter (a, b, …) of input ``pos`` when its tensor enters ``node`` more
+    than once (as in x·x), else ""."""
+    t = node.inputs[pos]
+    return "abcdefgh"[pos] if pos < 8 and sum(x is t for x in node.inputs) > 1 else ""
+
+
+def _path_term(graph: Graph, edge_path: list[tuple[Tensor, int | None]],
+               index: tuple) -> PathTerm:
     names = graph.names
-    steps = [(t, o, o.grad_fn, [p for p, x in enumerate(o.grad_fn.inputs) if x is t])
-             for t, o in zip(path, path[1:])]
+    path = [t for t, _ in edge_path]
+    steps = [(t, o, o.grad_fn, pos) for (t, _), (o, pos) in zip(edge_path, edge_path[1:])]
+    slots = [_slot(node, pos) for _, _, node, pos in steps]
     # backward along this path only: adjoints[k] = ∂root/∂path[k] through this path
     adjoints: list[Tensor] = [None] * len(path)
     adjoints[-1] = Tensor._make(np.ones_like(path[-1]._data), False, None)
     with no_grad():
         for k in range(len(steps) - 1, -1, -1):
-            t, _, node, positions = steps[k]
-            msgs = node_vjp(node, adjoints[k + 1])
-            parts = [to_shape(msgs[p], t) for p in positions if msgs[p] is not None]
-            adjoints[k] = sum(parts[1:], parts[0]) if parts else \
+            t, _, node, pos = steps[k]
+            msg = node_vjp(node, adjoints[k + 1])[pos]
+            adjoints[k] = to_shape(msg, t) if msg is not None else \
                 Tensor._make(np.zeros_like(t._data), False, None)
     contribution = float(adjoints[0]._data[index])
     # forward along the element chain: which element each step changes, and by how much
@@ -266,11 +288,11 @@ def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
     spread = None
     j = index
     elems = [_idx(path[0], j)]         # the element of each tensor on the path, as text
-    for k, (t, o, node, positions) in enumerate(steps):
-        col = _column(node, positions, t, j)
+    for k, (t, o, node, pos) in enumerate(steps):
+        col = _column(node, pos, t, j)
         nz = np.flatnonzero(col)
-        src = f"{names[id(t)]}{_idx(t, j)}"
-        formula = _formula(node, o, positions, names)
+        src = f"{names[id(t)]}{_idx(t, j)}" + (f" (as {slots[k]})" if slots[k] else "")
+        formula = _formula(node, o, pos, names)
         if len(nz) == 1:
             j2 = tuple(int(i) for i in np.unravel_index(nz[0], o.shape))
             factors.append(Factor(f"∂{names[id(o)]}{_idx(o, j2)}/∂{src}",
@@ -290,7 +312,8 @@ def _path_term(graph: Graph, path: list[Tensor], index: tuple) -> PathTerm:
                         formula, out, src, terms)
         break
     grouped = _grouped(path, names, elems, factors) if len(elems) == len(path) else None
-    return PathTerm([names[id(t)] for t in path], factors, spread, contribution, grouped)
+    return PathTerm([names[id(t)] for t in path], slots, factors, spread, contribution,
+                    grouped)
 
 
 def _grouped(path: list[Tensor], names: dict[int, str], elems: list[str],
@@ -309,8 +332,9 @@ def _grouped(path: list[Tensor], names: dict[int, str], elems: list[str],
     return grouped
 
 
-def _column(node, positions: list[int], t: Tensor, j: tuple) -> np.ndarray:
-    """∂out/∂t[j] for every element of the node's output (t at ``positions``).
+def _column(node, pos: int, t: Tensor, j: tuple) -> np.ndarray:
+    """∂out/∂t[j] for every element of the node's output, through the node's input
+    at position ``pos`` only (t's other edges into the node are other paths).
 
     Exact: the backward is linear in its upstream gradient g, so the derivative of
     backward(g)[j] with respect to g is this column (a Jacobian-vector product).
@@ -321,10 +345,8 @@ def _column(node, positions: list[int], t: Tensor, j: tuple) -> np.ndarray:
         g = Tensor._make(np.zeros_like(out._data), True, None)
         vs = fn.backward(fn, g)
         vs = vs if isinstance(vs, tuple) else (vs,)
-        parts = [to_shape(vs[p], t) for p in positions
-                 if p < len(vs) and isinstance(vs[p], Tensor)]
-        if parts and all(p.requires_grad for p in parts):
-            v = sum(parts[1:], parts[0])
+        v = to_shape(vs[pos], t) if pos < len(vs) and isinstance(vs[pos], Tensor) else None
+        if v is not None and v.requires_grad:
             s = v[j] if t.ndim else v
             col, = autograd_grad(s, g, allow_unused=True)
             if col is not None:
@@ -333,9 +355,8 @@ def _column(node, positions: list[int], t: Tensor, j: tuple) -> np.ndarray:
     h = 1e-6
     delta = np.zeros(t.shape)
     delta[j] = h
-    deltas = {p: delta for p in positions}
-    plus = forward64(node, deltas)
-    minus = forward64(node, {p: -d for p, d in deltas.items()})
+    plus = forward64(node, {pos: delta})
+    minus = forward64(node, {pos: -delta})
     col = (plus - minus) / (2 * h)
     col[np.abs(col) < 1e-9 * max(1.0, np.abs(col).max())] = 0
     return col

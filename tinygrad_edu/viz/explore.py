@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from . import format as fmt
 from .check import GraphCheck, check_graph
 from .explain import explain
-from .graph import BACK_ARROW, INSTALL_HINT, KIND_TEXT, STYLE, GraphvizNotFound
+from .graph import BACK_ARROW, KIND_TEXT, STYLE, run_graphviz
 from .trace import Graph, ModuleCall, Trace, collect, node_vjp, to_shape, trace_backward
 
 __all__ = ["explore", "ExplorerPage"]
@@ -384,10 +384,7 @@ class _Page:
         depth = {m: self._depth(m) for m in clusters}
         for m in sorted(clusters, key=lambda m: -depth[m]):    # innermost first
             holder(self.modules[m]["parent"]).subgraph(clusters[m])
-        try:
-            svg = dot.pipe(format="svg", encoding="utf-8")
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFound(INSTALL_HINT) from None
+        svg = run_graphviz(dot.source, "svg").decode("utf-8")
         return svg[svg.index("<svg"):]
 
     def _depth(self, m: str) -> int:

@@ -4,11 +4,21 @@ Every tensor is a box (its name, shape, value and gradient), every op an oval (i
 name and local derivative). Arrows point the way the forward pass runs; the red
 numbers on them are the gradient messages flowing back (upstream gradient × local
 derivative), so the chain rule can be read off the picture.
+
+Big graphs stay quick to lay out: a leaf used many times (a shared weight) is drawn
+once in full and as a small dashed reference node at each further use, instead of
+one node with hundreds of long edges; module calls collapse into boxes past
+``COLLAPSE_PAST`` nodes; ``max_nodes`` bounds every node drawn; and past
+``SPLIT_PAST`` nodes the picture is cut, in forward order, into parts of about
+``PART_NODES`` nodes that Graphviz lays out separately (its layout time grows faster
+than linearly with the size of one connected piece), joined by "continued" markers.
 """
 from __future__ import annotations
 
 import html
 import os
+import shutil
+import subprocess
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +31,17 @@ from ..tensor import Tensor
 from . import format as fmt
 from .trace import Graph, ModuleCall, Trace, collect, trace_backward
 
-__all__ = ["draw_graph", "render", "GraphView", "GraphvizNotFound", "INSTALL_HINT",
-           "tensor_mimebundle"]
+__all__ = ["draw_graph", "render", "GraphView", "GraphvizError", "GraphvizNotFound",
+           "INSTALL_HINT", "tensor_mimebundle", "run_graphviz"]
 
 INLINE_MAX_NODES = 150     # a tensor displayed in Jupyter draws at most this many nodes
+REPEAT_PAST = 4            # a leaf with more uses is drawn again (small) at each use
+COLLAPSE_PAST = 200        # with more nodes, module calls are drawn as boxes by default
+SPLIT_PAST = 400           # with more nodes drawn, the picture is cut into parts ...
+PART_NODES = 250           # ... of about this many nodes, laid out one by one
+MAX_TERMS = 3              # a gradient summed from many messages lists the largest few
+MAX_TEXT = 200             # characters of one piece of text (a name, a message) in a label
+ENGINES = ("dot", "sfdp")  # dot: layered, forward left to right; sfdp: force-directed
 
 INSTALL_HINT = ("Rendering needs the Graphviz 'dot' program on PATH. Install it with "
                 "'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
@@ -33,8 +50,34 @@ INSTALL_HINT = ("Rendering needs the Graphviz 'dot' program on PATH. Install it 
                 "render(..., format='dot')) works without it.")
 
 
-class GraphvizNotFound(RuntimeError):
+class GraphvizError(RuntimeError):
+    """Graphviz could not make the picture; the message quotes its error output."""
+
+
+class GraphvizNotFound(GraphvizError):
     """Raised when a picture is asked for but Graphviz's ``dot`` is not installed."""
+
+
+def run_graphviz(source: str, format: str, engine: str = "dot") -> bytes:
+    """The picture of the DOT ``source`` in ``format`` made by Graphviz's ``engine``.
+
+    Raises ``GraphvizNotFound`` without the program and ``GraphvizError`` (with
+    Graphviz's own message) when it fails; the whole input is always handed over,
+    so an early exit of Graphviz is reported, never a broken pipe."""
+    exe = shutil.which(engine)
+    if exe is None:
+        raise GraphvizNotFound(INSTALL_HINT if engine == "dot" else
+                               f"Graphviz's {engine!r} program is not on PATH. " + INSTALL_HINT)
+    try:
+        done = subprocess.run([exe, f"-T{format}"], input=source.encode("utf-8"),
+                              capture_output=True, check=False)
+    except OSError as exc:
+        raise GraphvizError(f"could not run Graphviz's {engine}: {exc}") from None
+    if done.returncode != 0:
+        cause = done.stderr.decode("utf-8", "replace").strip() or "no error message"
+        raise GraphvizError(f"Graphviz's {engine} failed (exit status {done.returncode}) "
+                            f"making {format}: {cause[:2000]}")
+    return done.stdout
 
 
 GRAD_COLOR = "#c62828"
@@ -60,19 +103,26 @@ FAULTY = {"fillcolor": "#ef9a9a", "color": "#b71c1c", "penwidth": "3"}
 
 class GraphView(graphviz.Digraph):
     """A ``graphviz.Digraph`` that shows itself inline in Jupyter and falls back
-    to its DOT source (with the install hint) when Graphviz is missing."""
+    to its DOT source (with the install hint) when Graphviz is missing. ``pipe``
+    raises ``GraphvizError`` / ``GraphvizNotFound`` (see ``run_graphviz``)."""
+
+    def pipe(self, format: str | None = None, *, encoding: str | None = None) -> bytes | str:
+        """The picture in ``format`` (default: the view's own), as bytes, or as text
+        when ``encoding`` is given."""
+        data = run_graphviz(self.source, format or self.format, self.engine)
+        return data if encoding is None else data.decode(encoding)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict:
         try:
-            return super()._repr_mimebundle_(include, exclude, **kwargs)
-        except graphviz.ExecutableNotFound:
+            return {"image/svg+xml": self.pipe(format="svg", encoding="utf-8")}
+        except GraphvizNotFound:
             return {"text/plain": self.source + "\n// " + INSTALL_HINT}
 
     def _repr_svg_(self) -> str | None:
         try:
             return self.pipe(format="svg", encoding="utf-8")
-        except graphviz.ExecutableNotFound:
+        except GraphvizNotFound:
             return None
 
 
@@ -83,17 +133,20 @@ class Options:
     show_grads: bool = True
     show_formulas: bool = True
     rankdir: str = "LR"
-    collapse_modules: bool = False
+    collapse_modules: bool | None = None     # None: past COLLAPSE_PAST nodes
     max_nodes: int | None = None
     upto: int | None = None              # backward frames: steps done (None = all)
     highlight: Function | None = None
     faulty: dict = field(default_factory=dict)   # id(node) -> message
     title: str | None = None
+    repeat_shared: bool | None = None        # None: leaves with more than REPEAT_PAST uses
+    engine: str = "dot"
 
 
 def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True,
                show_formulas: bool = True, rankdir: str = "LR",
-               collapse_modules: bool = False, max_nodes: int | None = None) -> GraphView:
+               collapse_modules: bool | None = None, max_nodes: int | None = None,
+               repeat_shared: bool | None = None, engine: str = "dot") -> GraphView:
     """The computation graph behind ``root`` as a ``graphviz.Digraph``.
 
     Data nodes show name, shape, value and ∂root/∂tensor; op nodes their local
@@ -102,18 +155,29 @@ def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True,
     used several times shows each incoming message and their sum.
     ``collapse_modules=True`` draws each module call as one box (each layer of a
     ``Sequential``; a block that computes with its own ops and sub-layers is one
-    box) inside the clusters of the modules around it; ``max_nodes`` keeps the nodes nearest
-    to the root and notes what was left out. Gradients are computed here (the
+    box) inside the clusters of the modules around it; None (the default) does so
+    when the graph has more than ``COLLAPSE_PAST`` nodes. ``max_nodes`` bounds
+    every node drawn (constants, reference nodes, the "more" marker and the legend
+    included): it keeps the nodes nearest to the root and notes what was left out.
+    ``repeat_shared=True`` draws a leaf used several times (a shared weight) once
+    in full and as a small dashed reference node at each further use; None (the
+    default) does so for leaves with more than ``REPEAT_PAST`` uses, False never.
+    ``engine`` is the Graphviz layout program: "dot" (layered, the default) or
+    "sfdp" (force-directed, for very large graphs). Gradients are computed here (the
     root seeded with ones), so neither ``backward()`` nor ``retain_grad`` is needed.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    if max_nodes is not None and max_nodes < 1:
-        raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
+    if max_nodes is not None and max_nodes < 3:
+        raise ValueError(f"draw_graph: max_nodes must be at least 3 (the root, the marker "
+                         f"of what is left out and the legend), got {max_nodes}")
+    if engine not in ENGINES:
+        raise ValueError(f"draw_graph: engine must be one of {ENGINES}, got {engine!r}")
     graph = collect(root)
     trace = trace_backward(graph) if show_grads and root.requires_grad else None
     return build(graph, trace, Options(show_values, show_grads, show_formulas, rankdir,
-                                       collapse_modules, max_nodes))
+                                       collapse_modules, max_nodes,
+                                       repeat_shared=repeat_shared, engine=engine))
 
 
 def render(root: Tensor, path: str | os.PathLike, format: str = "svg",
@@ -127,13 +191,13 @@ def render(root: Tensor, path: str | os.PathLike, format: str = "svg",
 
 def tensor_mimebundle(t: Tensor) -> dict:
     """What Jupyter shows for a Tensor: its repr, and the graph behind it (as SVG,
-    at most ``INLINE_MAX_NODES`` nodes) when it has one and Graphviz is installed."""
+    at most ``INLINE_MAX_NODES`` nodes) when it has one and Graphviz works."""
     bundle = {"text/plain": repr(t)}
     if t.grad_fn is not None:
         try:
             bundle["image/svg+xml"] = draw_graph(t, max_nodes=INLINE_MAX_NODES).pipe(
                 format="svg", encoding="utf-8")
-        except graphviz.ExecutableNotFound:
+        except GraphvizError:       # the repr alone; render() reports the cause
             pass
     return bundle
 
@@ -146,18 +210,23 @@ def save(view: graphviz.Digraph, path: str | os.PathLike, format: str) -> str:
     if format == "dot":
         data = view.source.encode("utf-8")
     else:
-        try:
-            data = view.pipe(format=format)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFound(INSTALL_HINT) from None
+        data = run_graphviz(view.source, format, view.engine)
     with open(path, "wb") as f:
         f.write(data)
     return path
 
 
 # ---------------------------------------------------------------------------- building
+def _clip(s: Any) -> str:
+    """``s`` as text of at most ``MAX_TEXT`` characters (Graphviz refuses labels over
+    16,384 characters, and nobody reads a longer one)."""
+    s = str(s)
+    return s if len(s) <= MAX_TEXT else s[:MAX_TEXT - 1] + "…"
+
+
 def _esc(s: Any) -> str:
-    return html.escape(str(s), quote=True)
+    """``s`` clipped (``_clip``) and escaped as HTML-label text."""
+    return html.escape(_clip(s), quote=True)
 
 
 def _table(rows: list[str]) -> str:
@@ -189,6 +258,18 @@ def _grad_text(a: np.ndarray, edge: bool = False) -> str:
     return fmt.array(a)
 
 
+def _sum_text(terms: list[float]) -> str:
+    """How a scalar gradient is summed from its messages: all of them when few,
+    else the ``MAX_TERMS`` largest, how many others and their sum."""
+    if len(terms) <= MAX_TERMS + 1:
+        return f"= {' + '.join(fmt.num(v) for v in terms)}  (sum over {len(terms)} uses)"
+    big = sorted(range(len(terms)), key=lambda k: -abs(terms[k]))[:MAX_TERMS]
+    rest = sum(v for k, v in enumerate(terms) if k not in big)
+    return (f"= {' + '.join(fmt.num(terms[k]) for k in sorted(big))} + … "
+            f"({len(terms) - MAX_TERMS} smaller, together {fmt.num(rest)})  "
+            f"(sum over {len(terms)} uses)")
+
+
 class _Builder:
     """Turns a ``Graph`` (+ an optional ``Trace``) into DOT, one call per picture."""
 
@@ -200,8 +281,11 @@ class _Builder:
         self.node_unit: dict[int, str] = {}
         self.cluster_of: dict[str, ModuleCall | None] = {}
         self.parent: dict[int, ModuleCall | None] = {}
-        self.back = BACK_ARROW[opt.rankdir]         # the way gradients flow in the picture
+        # the way gradients flow in the picture (sfdp has no fixed direction: "grad")
+        self.back = BACK_ARROW[opt.rankdir] if opt.engine == "dot" else "grad"
         self.broadcast_drawn = False                # an edge is marked "broadcast"
+        self.uses: dict[int, int] = {}              # id(leaf) -> uses drawn as references
+        self.part_of: dict[str, int] = {}           # unit -> part (big pictures only)
 
     # -- what is known at this frame ---------------------------------------------
     def _visible(self, node: Function) -> bool:
@@ -289,7 +373,10 @@ class _Builder:
     def layout(self) -> None:
         g, opt = self.g, self.opt
         home, children = self._modules() if g.calls else ({}, {})
-        boxes = self._pick_boxes(home, children) if opt.collapse_modules else {}
+        collapse = opt.collapse_modules
+        if collapse is None:
+            collapse = len(g.order) + len(g.tensors) > COLLAPSE_PAST
+        boxes = self._pick_boxes(home, children) if collapse else {}
         for k, node in enumerate(g.order):
             c = home.get(id(node))
             box = self._box(c, boxes)
@@ -336,43 +423,132 @@ class _Builder:
             ou = self.tensor_unit.get(id(g.output(node)))
             if ou is not None and ou != nu:
                 self.edges[(nu, ou, -1)] = {}
+        self._repeat_shared()
+
+    def _repeat_shared(self) -> None:
+        """A leaf with many uses keeps one edge (to its first use in forward order);
+        each other use gets its own small reference node, so no node has hundreds
+        of long edges (which Graphviz lays out slowly and nobody can follow)."""
+        if self.opt.repeat_shared is False:
+            return
+        fan_out = 1 if self.opt.repeat_shared else REPEAT_PAST
+        out: dict[str, list] = {}
+        for key in self.edges:
+            kind, obj = self.units[key[0]]
+            if kind == "tensor" and obj.grad_fn is None:
+                out.setdefault(key[0], []).append(key)
+        for src, keys in out.items():
+            if len(keys) <= fan_out:
+                continue
+            t = self.units[src][1]
+            self.uses[id(t)] = len(keys)
+            for k, key in enumerate(keys[:-1]):     # edges are in backward order
+                u = f"r{src}_{k}"
+                self.units[u] = ("ref", t)
+                self.cluster_of[u] = self.cluster_of.get(key[1])
+                self.edges[(u, key[1], key[2])] = self.edges.pop(key)
 
     # -- truncation ---------------------------------------------------------------
     def truncate(self) -> str | None:
+        """With more nodes than ``max_nodes`` (the legend counted), keep the
+        ``max_nodes − 2`` nearest to the root (breadth first, against the arrows) and
+        one "more" marker in place of the rest."""
         limit = self.opt.max_nodes
-        counted = [u for u, (kind, _) in self.units.items() if kind != "const"]
-        if limit is None or len(counted) <= limit:
+        total = len(self.units)
+        if limit is None or total + 1 <= limit:
             return None
         preds: dict[str, list[str]] = {}
         for (src, dst, _) in self.edges:
             preds.setdefault(dst, []).append(src)
         start = self.tensor_unit.get(id(self.g.root)) or self.node_unit[id(self.g.root.grad_fn)]
+        budget = limit - 2
         keep = {start}
         queue = deque([start])
-        while queue and len(keep) < limit:
-            u = queue.popleft()
-            for p in preds.get(u, ()):
-                if p not in keep and self.units[p][0] != "const":
+        while queue and len(keep) < budget:
+            for p in preds.get(queue.popleft(), ()):
+                if p not in keep:
                     keep.add(p)
                     queue.append(p)
-                    if len(keep) >= limit:
+                    if len(keep) >= budget:
                         break
-        hidden = len(counted) - len(keep)
         frontier = set()
         for (src, dst, k) in list(self.edges):
-            src_kept = src in keep or (self.units[src][0] == "const" and dst in keep)
-            if not (src_kept and dst in keep):
+            if not (src in keep and dst in keep):
                 del self.edges[(src, dst, k)]
-                if dst in keep and not src_kept:
+                if dst in keep:
                     frontier.add(dst)
-        self.units = {u: v for u, v in self.units.items()
-                      if u in keep or (v[0] == "const" and any(s == u for s, _, _ in self.edges))}
-        note = f"{hidden} more nodes not drawn (max_nodes={limit})"
+        self.units = {u: v for u, v in self.units.items() if u in keep}
+        note = f"{total - len(keep)} more nodes not drawn (max_nodes={limit})"
         self.units["more"] = ("more", note)
         self.cluster_of["more"] = None
         for u in frontier:
             self.edges[("more", u, -2)] = {}
-        return f"showing {len(keep)} of {len(counted)} nodes: {note}"
+        return f"showing {len(keep) + 2} of {total + 1} nodes: {note}"
+
+    # -- parts of a big picture -------------------------------------------------
+    def split(self) -> None:
+        """Past ``SPLIT_PAST`` nodes, cut the picture in forward order into parts of
+        about ``PART_NODES`` nodes; an edge between parts becomes a "continues in
+        part k" marker at its start and a "from part j" marker at its end (one pair
+        per tensor and part), so that Graphviz lays out each part on its own."""
+        if self.opt.engine != "dot" or len(self.units) <= SPLIT_PAST:
+            return
+        fwd = {id(n): len(self.g.order) - k for k, n in enumerate(self.g.order)}
+        pos: dict[str, float] = {}          # forward position: ops, boxes, their outputs
+        for u, (kind, obj) in self.units.items():
+            if kind == "op":
+                pos[u] = fwd[id(obj)]
+            elif kind == "box":
+                pos[u] = max(fwd[n] for n in obj.nodes)
+            elif kind == "tensor" and obj.grad_fn is not None:
+                pos[u] = fwd[id(obj.grad_fn)] + 0.25
+        fixed = set(pos)
+        for (src, dst, _) in self.edges:    # leaves, references, constants: at first use
+            if src not in fixed:
+                pos[src] = min(pos.get(src, float("inf")), pos.get(dst, 0.0) - 0.5)
+        order = sorted(self.units, key=lambda u: pos.get(u, 0.0))
+        part_of = {u: k // PART_NODES for k, u in enumerate(order)}
+        # what only feeds others (leaves, references, constants, "more"): in the part
+        # of its first use, never alone on the other side of a cut
+        targets = {dst for _, dst, _ in self.edges}
+        first: dict[str, int] = {}
+        for (src, dst, _) in self.edges:
+            if src not in targets:
+                first[src] = min(first.get(src, part_of[dst]), part_of[dst])
+        part_of.update(first)
+        cut = [key for key in self.edges if part_of[key[0]] != part_of[key[1]]]
+        pairs = {(src, part_of[dst]) for src, dst, _ in cut}
+        if self.opt.max_nodes is not None and \
+                len(self.units) + 2 * len(pairs) + 1 > self.opt.max_nodes:
+            return          # the markers would not fit: one piece
+        self.part_of = part_of
+        markers: dict[tuple, str] = {}
+        for (src, dst, k) in cut:
+            a, b = self.part_of[src], self.part_of[dst]
+            info = self.edges.pop((src, dst, k))
+            out = markers.get((src, b, "out"))
+            if out is None:
+                out = markers[(src, b, "out")] = f"x{len(markers)}"
+                self.units[out] = ("cont", f"continues in part {b + 1} ▸")
+                self.part_of[out], self.cluster_of[out] = a, None
+                self.edges[(src, out, -3)] = {}
+            into = markers.get((src, b, "in"))
+            if into is None:
+                into = markers[(src, b, "in")] = f"x{len(markers)}"
+                self.units[into] = ("cont", f"◂ {self._title(src)} (from part {a + 1})")
+                self.part_of[into], self.cluster_of[into] = b, None
+            self.edges[(into, dst, k)] = info
+
+    def _title(self, u: str) -> str:
+        """A unit's name for the markers that stand in for it elsewhere."""
+        kind, obj = self.units[u]
+        if kind in ("tensor", "ref"):
+            return self.g.names[id(obj)]
+        if kind == "op":
+            return self.g.op_labels[id(obj)]
+        if kind == "box":
+            return obj.path
+        return "const"
 
     # -- labels ---------------------------------------------------------------------
     def tensor_attrs(self, t: Tensor) -> dict:
@@ -394,11 +570,13 @@ class _Builder:
                         rows.append(_small(f"partial: {len(got)} of {total} messages so far",
                                            GRAD_COLOR))
                     elif t._data.size == 1:
-                        terms = " + ".join(fmt.num(np.asarray(m).reshape(()).item())
-                                           for m in got)
-                        rows.append(_small(f"= {terms}  (sum over {total} uses)", GRAD_COLOR))
+                        rows.append(_small(_sum_text([float(np.asarray(m).reshape(()).item())
+                                                      for m in got]), GRAD_COLOR))
                     else:
                         rows.append(_small(f"= sum of the {total} messages in", GRAD_COLOR))
+        if id(t) in self.uses:
+            rows.append(_small(f"used {self.uses[id(t)]} times: the dashed boxes named "
+                               f"{g.names[id(t)]} are this tensor"))
         attrs = {"label": _table(rows), "shape": "box", "style": "filled,rounded"
                  if kind == "intermediate" else "filled", **STYLE[kind]}
         if opt.highlight is not None and t.grad_fn is opt.highlight:
@@ -467,9 +645,14 @@ class _Builder:
     # -- output --------------------------------------------------------------------
     def emit(self, note: str | None) -> GraphView:
         opt = self.opt
-        dot = GraphView("tinygrad_edu", graph_attr={
-            "rankdir": opt.rankdir, "fontname": "DejaVu Sans", "nodesep": "0.25",
-            "ranksep": "0.35", "bgcolor": "white"},
+        graph_attr = {"rankdir": opt.rankdir, "fontname": "DejaVu Sans", "nodesep": "0.25",
+                      "ranksep": "0.35", "bgcolor": "white"}
+        if self.part_of:        # parts laid out one by one, stacked in reading order
+            graph_attr.update(pack="true",
+                              packmode="array_uc1" if opt.rankdir in ("LR", "RL") else "array_u1")
+        if opt.engine == "sfdp":
+            graph_attr.update(outputorder="edgesfirst", overlap="prism", sep="+12")
+        dot = GraphView("tinygrad_edu", engine=opt.engine, graph_attr=graph_attr,
             node_attr={"fontname": "DejaVu Sans", "fontsize": "11", "margin": "0.08,0.04"},
             edge_attr={"fontname": "DejaVu Sans", "fontsize": "9", "color": "#616161",
                         "arrowsize": "0.7"})
@@ -478,37 +661,52 @@ class _Builder:
             notes.append("the root is not a scalar: gradients are those of root.sum()")
         if notes:
             dot.attr(label="\n".join(notes), labelloc="t", labeljust="l", fontsize="12")
-        clusters: dict[int, graphviz.Digraph] = {}
+        # a cluster per module call and part: (id(call), part) -> subgraph
+        clusters: dict[tuple, graphviz.Digraph] = {}
         children: dict[Any, list] = {}
         for u in self.units:
             c = self.cluster_of.get(u)
-            children.setdefault(id(c) if c is not None else None, []).append(u)
+            key = (id(c), self.part_of.get(u, 0)) if c is not None else None
+            children.setdefault(key, []).append(u)
         calls = {id(c): c for c in self.g.calls}
         used = set(children) - {None}
-        for cid in list(used):       # every ancestor of a used cluster is used too
+        for cid, part in list(used):       # every ancestor of a used cluster is used too
             p = self.parent.get(cid)
-            while p is not None and id(p) not in used:
-                used.add(id(p))
+            while p is not None and (id(p), part) not in used:
+                used.add((id(p), part))
                 p = self.parent.get(id(p))
-        for cid in used:
-            c = calls[cid]
-            clusters[cid] = graphviz.Digraph(name=f"cluster_{len(clusters)}", graph_attr={
-                "label": _call_title(c), "style": "rounded,dashed",
+        for key in used:
+            c = calls[key[0]]
+            clusters[key] = graphviz.Digraph(name=f"cluster_{len(clusters)}", graph_attr={
+                "label": _clip(_call_title(c)), "style": "rounded,dashed",
                 "color": "#ffb300", "fontcolor": "#e65100", "fontsize": "11",
                 "labeljust": "l"})
-        for cid, sub in clusters.items():
-            for u in children.get(cid, ()):
+        legend = self.opt.max_nodes is None or len(self.units) < self.opt.max_nodes
+        # a big picture: each part in a subgraph; Graphviz packs them in the order they
+        # come, from the bottom up (LR, RL) or from the left (TB, BT)
+        parts = max(self.part_of.values()) + 1 if self.part_of else 0
+        rows = opt.rankdir in ("LR", "RL")
+        holders = {k: graphviz.Digraph(name=f"part_{k}") for k in range(parts)}
+        for key, sub in clusters.items():
+            for u in children.get(key, ()):
                 self._node(sub, u)
         for u in children.get(None, ()):
-            self._node(dot, u)
+            self._node(holders.get(self.part_of.get(u, 0), dot), u)
         # nest the clusters: children first, so each is complete when added
-        depth = {cid: self._depth(calls[cid]) for cid in clusters}
-        for cid in sorted(clusters, key=lambda c: -depth[c]):
-            p = self.parent.get(cid)
-            (clusters[id(p)] if p is not None and id(p) in clusters else dot).subgraph(clusters[cid])
+        depth = {key: self._depth(calls[key[0]]) for key in clusters}
+        for key in sorted(clusters, key=lambda k: -depth[k]):
+            p = self.parent.get(key[0])
+            outer = (id(p), key[1]) if p is not None else None
+            (clusters[outer] if outer in clusters else holders.get(key[1], dot)).subgraph(
+                clusters[key])
+        if legend and parts and not rows:       # the legend first in reading order
+            self._legend(dot)
+        for k in sorted(holders, reverse=rows):
+            dot.subgraph(holders[k])
         for (src, dst, _), info in self.edges.items():
             dot.edge(src, dst, **self.edge_attrs(info))
-        self._legend(dot)
+        if legend and (rows or not parts):
+            self._legend(dot)
         return dot
 
     def _depth(self, c: ModuleCall) -> int:
@@ -519,15 +717,27 @@ class _Builder:
 
     def _node(self, dot: graphviz.Digraph, u: str) -> None:
         kind, obj = self.units[u]
+        # in a big picture the forward flow is one Graphviz group: dot keeps the edges
+        # between its nodes straight, so each part is a readable band
+        group = {"group": "flow"} if self.part_of else {}
         if kind == "tensor":
-            dot.node(u, **self.tensor_attrs(obj))
+            dot.node(u, **self.tensor_attrs(obj), **group)
         elif kind == "op":
-            dot.node(u, **self.op_attrs(obj))
+            dot.node(u, **self.op_attrs(obj), **group)
         elif kind == "box":
-            dot.node(u, **self.box_attrs(obj))
+            dot.node(u, **self.box_attrs(obj), **group)
         elif kind == "const":
             dot.node(u, label=f"const {fmt.array(obj)}", shape="plaintext", fontsize="9",
                      fontcolor=FADED)
+        elif kind == "ref":
+            style = STYLE[self.g.kinds[id(obj)]]
+            dot.node(u, label=_table([f"<B>{_esc(self.g.names[id(obj)])}</B>",
+                                      _small("shared: drawn once in full")]),
+                     shape="box", style="filled,dashed", fontsize="9",
+                     fillcolor=style["fillcolor"], color=style["color"])
+        elif kind == "cont":
+            dot.node(u, label=_table([_small(obj, "#424242")]), shape="cds",
+                     style="dashed", color=FADED)
         else:
             dot.node(u, label=obj, shape="note", style="dashed", color=FADED, fontcolor=FADED)
 
@@ -545,7 +755,17 @@ class _Builder:
                             f'COLOR="{style["color"]}"><FONT POINT-SIZE="9">{text}</FONT></TD></TR>')
         if self.opt.show_grads and self.tr is not None:
             rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{GRAD_COLOR}">{self.back} red: gradient '
-                        f'message<BR/>(upstream grad × local derivative)</FONT></TD></TR>')
+                        f'message<BR/>(upstream grad × local derivative)'
+                        + ('' if self.opt.engine == "dot" else
+                           '<BR/>sent back against the arrow') + '</FONT></TD></TR>')
+        if any(kind == "ref" for kind, _ in self.units.values()):
+            rows.append('<TR><TD><FONT POINT-SIZE="9">dashed box: one more use of a shared '
+                        'tensor<BR/>(drawn in full once, where it is first used)</FONT></TD></TR>')
+        if self.part_of:
+            rows.append(f'<TR><TD><FONT POINT-SIZE="9">a big graph is drawn in '
+                        f'{max(self.part_of.values()) + 1} parts,<BR/>each laid out on its '
+                        f'own; an arrow between<BR/>parts ends in a ▸ "continues in part k"'
+                        f'<BR/>and starts again at a ◂ "from part j"</FONT></TD></TR>')
         if self.broadcast_drawn:
             rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{BROADCAST_COLOR}">orange edge, Σ: '
                         f'the message is summed<BR/>back to a broadcast input\'s shape'
@@ -560,4 +780,6 @@ def build(graph: Graph, trace: Trace | None, opt: Options) -> GraphView:
     b = _Builder(graph, trace, opt)
     b.layout()
     note = b.truncate()
+    if note is None:
+        b.split()
     return b.emit(note)
