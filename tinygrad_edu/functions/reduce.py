@@ -32,7 +32,8 @@ class Sum(Function):
     def forward(ctx, a, dim=None, keepdim=False):
         axis = None if dim is None else normalize_dims(dim, a.ndim, None)
         ctx.in_shape, ctx.axis = a.shape, axis
-        return a.sum(axis=axis, keepdims=keepdim)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            return a.sum(axis=axis, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -51,7 +52,8 @@ class Mean(Function):
         if not a.size:              # NumPy would warn "Mean of empty slice"
             ctx.scale = 0.0
             return np.full(a.sum(axis=axis, keepdims=keepdim).shape, np.nan, a.dtype)
-        out = a.mean(axis=axis, keepdims=keepdim)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            out = a.mean(axis=axis, keepdims=keepdim)
         ctx.scale = np.size(out) / a.size
         return out
 
@@ -63,7 +65,9 @@ class Mean(Function):
 
 class Var(Function):
     """v = Σᵢ(aᵢ − ā)²/(N − c) for ``correction`` c (N − c ≤ 0 gives inf or nan, as
-    torch).  ∂v/∂aᵢ = 2(aᵢ − ā)/(N − c) (the terms through ā sum to zero)."""
+    torch).  ∂v/∂aᵢ = 2(aᵢ − ā)/(N − c) (the terms through ā sum to zero). Over the
+    whole tensor with N − c ≤ 0 the gradient is torch's constant: nan where aᵢ = ā,
+    +∞ elsewhere."""
     formula = "∂v/∂aᵢ = 2(aᵢ − ā)/(N − c)"
 
     @staticmethod
@@ -79,11 +83,16 @@ class Var(Function):
             ctx.scale = 2 / dof
             centred = a - (a.mean(axis=axis, keepdims=True) if a.size else np.nan)
             out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / dof
+        ctx.constant = None
+        if axis is None and dof <= 0:
+            ctx.constant = np.where(centred == 0, np.nan, np.inf).astype(a.dtype)
         ctx.save_for_backward(a)
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.constant is not None:
+            return grad.reshape(ctx.kshape) * ctx.constant
         a, = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):     # ∞·0 where N − c ≤ 0
             centred = a - a.mean(ctx.axis, keepdim=True)

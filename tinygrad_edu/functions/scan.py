@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import Tensor, where
 from ..dims import normalize_dims
 from .reduce import _keepdim_shape
 
@@ -76,8 +76,8 @@ class Cumprod(Function):
 
 
 class Prod(Function):
-    """z = Πᵢ aᵢ (over ``dim`` or all).  ∂z/∂aᵢ = Πⱼ≠ᵢ aⱼ (exact at zeros; recorded for
-    higher orders only where no aᵢ is 0, as z / aᵢ)."""
+    """z = Πᵢ aᵢ (over ``dim`` or all).  ∂z/∂aᵢ = Πⱼ≠ᵢ aⱼ, exact at zeros (recorded for
+    higher orders as the product of a with its i-th entry set to 1, for every i)."""
     formula = "∂z/∂aᵢ = Π_{j≠i} aⱼ"
 
     @property
@@ -95,11 +95,15 @@ class Prod(Function):
         kshape = _keepdim_shape(ctx.in_shape, ctx.dim)
         if is_grad_enabled():
             a, = ctx.saved_tensors
-            if not np.all(a._data):
-                raise NotImplementedError("prod: higher-order gradients at inputs that are "
-                                          "0 are not supported")
-            out = a.prod(ctx.dim, keepdim=True) if ctx.dim is not None else a.prod()
-            return grad.reshape(kshape) * out.reshape(kshape) / a
+            flat = a.reshape(-1) if ctx.dim is None or not a.ndim else a
+            d = 0 if ctx.dim is None else ctx.dim
+            n = flat.shape[d]
+            # others[…, i, …] = Π over j of (1 if j = i else a[…, j, …]): an (n, n) grid
+            # along d, whose product over the second axis is a product of Tensors
+            eye = np.eye(n, dtype=bool).reshape((n, n) + (1,) * (flat.ndim - d - 1))
+            grid = flat.unsqueeze(d).expand(*flat.shape[:d], n, *flat.shape[d:])
+            others = where(eye, 1.0, grid).prod(d + 1) if n else flat
+            return grad.reshape(kshape) * others.reshape(a.shape)
         a, = ctx.saved_arrays
         flat = a.reshape(-1) if ctx.dim is None else a
         d = 0 if ctx.dim is None else ctx.dim
@@ -118,7 +122,8 @@ class _Extreme(Function):
         axis = normalize_dims(dim, a.ndim, None)
         out = cls.numpy(a, axis=axis, keepdims=True)
         hit = (a == out).astype(a.dtype)
-        ctx.save_for_backward(hit / hit.sum(axis=axis, keepdims=True))
+        with np.errstate(invalid="ignore"):     # a nan extreme: no hit, 0/0 = nan (torch)
+            ctx.save_for_backward(hit / hit.sum(axis=axis, keepdims=True))
         ctx.kshape = out.shape
         return out if keepdim else cls.numpy(a, axis=axis)
 

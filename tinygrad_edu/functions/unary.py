@@ -9,7 +9,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import Where
+from .elementwise import Where, sign
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -131,6 +131,12 @@ class Rsqrt(Function):
         return grad * (out * out * out * -0.5)
 
 
+def _zero_grad(grad: Tensor) -> Tensor:
+    """The gradient of a piecewise-constant function: zeros, even where the upstream
+    gradient is ∞ or nan (0·∞ would be nan; torch gives 0)."""
+    return Tensor._make(np.zeros_like(grad._data), False, None)
+
+
 class _Step(Function):
     """A piecewise-constant function: its derivative is 0 wherever it exists (and
     PyTorch uses 0 at the jumps too)."""
@@ -143,7 +149,7 @@ class _Step(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad * 0
+        return _zero_grad(grad)
 
 
 class Floor(_Step):
@@ -161,8 +167,8 @@ class Trunc(_Step):
 
 
 class Sign(_Step):
-    """z = sign(a) ∈ {−1, 0, 1}.  ∂z/∂a = 0."""
-    numpy = staticmethod(np.sign)
+    """z = sign(a) ∈ {−1, 0, 1} (0 for nan, as torch).  ∂z/∂a = 0."""
+    numpy = staticmethod(sign)
 
 
 class Round(Function):
@@ -179,7 +185,7 @@ class Round(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad * 0
+        return _zero_grad(grad)
 
 
 class Frac(Function):
@@ -230,7 +236,8 @@ class Lerp(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b, w)
-        return a + w * (b - a)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            return a + w * (b - a)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
