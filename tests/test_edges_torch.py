@@ -84,6 +84,10 @@ def raises_like_torch(fn, exc, match):
     (lambda T: T.nn.functional.pad(T.zeros(0, 3), (1, 1), mode="reflect"), RuntimeError,
      "other non-zero dimensions"),
     (lambda T: T.tensor([True]).floor(), NotImplementedError, "not implemented for"),
+    (lambda T: T.ones(2, 2) @ T.ones(2, 2).double(), RuntimeError,
+     "expected m1 and m2 to have the same dtype, but got: float != double"),
+    (lambda T: T.nn.functional.linear(T.ones(2, 2), T.ones(2, 2).double()), RuntimeError,
+     "mat1 and mat2 must have the same dtype, but got Float and Double"),
 ])
 def test_errors_as_torch(fn, exc, match):
     raises_like_torch(fn, exc, match)
@@ -185,6 +189,12 @@ def test_prod_second_derivative_at_zeros():
         np.testing.assert_allclose(hv[te].numpy(), hv[torch].numpy())
 
 
+def test_huber_loss_at_an_infinite_difference_has_a_finite_gradient():
+    both([[INF, 0.5, -3.0]], lambda T, x: T.nn.functional.huber_loss(
+        x, T.zeros(3, dtype=T.float64), reduction="sum"))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")      # torch's "degrees of freedom <= 0"
 def test_var_gradient_with_no_degrees_of_freedom_is_torchs_constant():
     both([[0.3, 0.5]], lambda T, x: x.var(correction=2))
     both([0.3], lambda T, x: x.var())

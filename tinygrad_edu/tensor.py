@@ -397,10 +397,12 @@ class Tensor:
 
     def __matmul__(self, other: Any) -> "Tensor":
         _no_bool("matmul", self, other)
+        _same_dtype(self, other)
         return self._binary(F.MatMul, other)
 
     def __rmatmul__(self, other: Any) -> "Tensor":
         _no_bool("matmul", self, other)
+        _same_dtype(self, other)
         return self._binary(F.MatMul, other, True)
 
     def __neg__(self) -> "Tensor":
@@ -1431,6 +1433,14 @@ def _no_bool(op: str, *operands: Any) -> None:
            for x in operands):
         raise NotImplementedError(f"{op}: not implemented for bool tensors; convert with "
                                   f".int() or .float() first")
+
+
+def _same_dtype(a: "Tensor", b: Any) -> None:
+    """torch's matrix products take one dtype (no promotion)."""
+    if isinstance(b, Tensor) and b._data.dtype != a._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_torch_dtype_name(a._data.dtype)} != "
+                           f"{_torch_dtype_name(b._data.dtype)}")
 
 
 def _no_bool_sub(a: Any, b: Any) -> None:

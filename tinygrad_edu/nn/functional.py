@@ -75,6 +75,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     w_shape, x_shape = weight._data.shape, input._data.shape
     if len(w_shape) == 1 and bias is None and x_shape[-1:] == w_shape:
         return input @ weight           # a vector of weights: torch's x·w
+    if weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{_torch_dtype_name(input._data.dtype).capitalize()} and "
+                           f"{_torch_dtype_name(weight._data.dtype).capitalize()}")
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got "
                          f"shape {tuple(weight.shape)} (input shape {tuple(input.shape)})")
@@ -420,7 +424,8 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
     _check_same_shape("huber_loss", input, target)
     diff = input - target.to(input.dtype)       # the input's dtype, as torch
     small = diff.abs()._data < delta
-    loss = where(small, diff * diff * 0.5, (diff.abs() - 0.5 * delta) * delta)
+    inner = where(small, diff, 0.0)     # (so an infinite diff gives the square branch
+    loss = where(small, inner * inner * 0.5, (diff.abs() - 0.5 * delta) * delta)  # no 0·∞)
     return _reduce(loss, reduction)
 
 
