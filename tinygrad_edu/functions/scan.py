@@ -88,7 +88,8 @@ class Prod(Function):
     def forward(ctx, a: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
         ctx.dim, ctx.in_shape = dim, a.shape
         ctx.save_for_backward(a)
-        return np.prod(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
+        with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
+            return np.prod(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -105,7 +106,7 @@ class Prod(Function):
             others = where(eye, 1.0, grid).prod(d + 1) if n else flat
             return grad.reshape(kshape) * others.reshape(a.shape)
         a, = ctx.saved_arrays
-        flat = a.reshape(-1) if ctx.dim is None else a
+        flat = a.reshape(-1) if ctx.dim is None or not a.ndim else a
         d = 0 if ctx.dim is None else ctx.dim
         others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
         return grad._data.reshape(kshape) * others.reshape(a.shape)

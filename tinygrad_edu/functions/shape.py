@@ -121,7 +121,8 @@ class IndexScatter(Function):
         if _is_basic(index):
             out[index] = g
         else:
-            np.add.at(out, index, g)
+            with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+                np.add.at(out, index, g)
         return out
 
     @staticmethod
@@ -157,11 +158,11 @@ class Cat(Function):
         # torch skips empty 1-D tensors (its legacy "no tensor") among others of more dims
         parts = [a for a in arrays if a.shape != (0,)] or list(arrays)
         ndim = parts[0].ndim
+        dim = normalize_dim(dim, ndim, None)
         bad = next((a for a in parts if a.ndim != ndim), None)
         if bad is not None:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} "
                                f"and {bad.ndim}")
-        dim = normalize_dim(dim, ndim, None)
         ctx.dim = dim
         ctx.sizes = [a.shape[dim] if a.ndim == ndim else None for a in arrays]
         return np.concatenate(parts, axis=dim)

@@ -14,6 +14,12 @@ from .elementwise import Where, sign
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
+def _quiet() -> np.errstate:
+    """NumPy's floating-point warnings off (1/0, 0·∞, overflow), for the backward
+    formulas of these ops: torch computes them silently."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 class Log2(Function):
     """z = log₂ a.  ∂z/∂a = 1/(a·ln 2)."""
     formula = "∂z/∂a = 1/(a·ln 2)"
@@ -27,7 +33,8 @@ class Log2(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (a,), grad = ctx.unpack(grad)
-        return grad / (a * _LN2)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad / (a * _LN2)
 
 
 class Log10(Function):
@@ -43,7 +50,8 @@ class Log10(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (a,), grad = ctx.unpack(grad)
-        return grad / (a * _LN10)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad / (a * _LN10)
 
 
 class Log1p(Function):
@@ -60,7 +68,8 @@ class Log1p(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (a,), grad = ctx.unpack(grad)
-        return grad / (a + 1)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad / (a + 1)
 
 
 class Expm1(Function):
@@ -77,7 +86,8 @@ class Expm1(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
-        return grad * (out + 1)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad * (out + 1)
 
 
 class Exp2(Function):
@@ -94,7 +104,8 @@ class Exp2(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
-        return grad * (out * _LN2)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad * (out * _LN2)
 
 
 class Reciprocal(Function):
@@ -111,7 +122,8 @@ class Reciprocal(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
-        return -(grad * (out * out))
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return -(grad * (out * out))
 
 
 class Rsqrt(Function):
@@ -128,7 +140,8 @@ class Rsqrt(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
-        return grad * (out * out * out * -0.5)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad * (out * out * out * -0.5)
 
 
 def _zero_grad(grad: Tensor) -> Tensor:
@@ -194,7 +207,8 @@ class Frac(Function):
 
     @staticmethod
     def forward(ctx, a: np.ndarray) -> np.ndarray:
-        return a - np.trunc(a)
+        with np.errstate(invalid="ignore"):         # frac(±∞) = nan, as torch
+            return a - np.trunc(a)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -219,7 +233,8 @@ class Remainder(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         need_b = ctx.needs_input_grad[1]
-        return grad, (grad * -ctx.quotient if need_b else None)
+        with _quiet():
+            return grad, (grad * -ctx.quotient if need_b else None)
 
 
 class Fmod(Remainder):
@@ -243,8 +258,9 @@ class Lerp(Function):
     def backward(ctx, grad: Tensor) -> tuple:
         (a, b, w), grad = ctx.unpack(grad)
         need_a, need_b, need_w = ctx.needs_input_grad
-        return ((grad * (1 - w) if need_a else None), (grad * w if need_b else None),
-                (grad * (b - a) if need_w else None))
+        with _quiet():
+            return ((grad * (1 - w) if need_a else None), (grad * w if need_b else None),
+                    (grad * (b - a) if need_w else None))
 
 
 class NanToNum(Function):

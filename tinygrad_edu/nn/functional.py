@@ -324,10 +324,21 @@ def _class_dim_first(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, Te
     return input, target, False
 
 
-def _no_classes(x: Tensor, reduction: str, unbatched: bool) -> Tensor:
+def _same_scalar_type(x: Tensor, weight: Any) -> None:
+    """torch's class weights must have the input's dtype."""
+    if isinstance(weight, Tensor) and weight._data.dtype != x._data.dtype:
+        raise RuntimeError(f"expected scalar type "
+                           f"{_torch_dtype_name(x._data.dtype).capitalize()} but found "
+                           f"{_torch_dtype_name(weight._data.dtype).capitalize()}")
+
+
+def _no_classes(x: Tensor, reduction: str, unbatched: bool, smoothing: float = 0.0) -> Tensor:
     """The class-index loss over no classes (every target is ignore_index, or it would
-    have been refused): 0 per element, a mean of nan (0/0), every gradient 0."""
+    have been refused): 0 per element (nan with label smoothing: its mean over no
+    classes is 0/0), a mean of nan (0/0), every gradient 0."""
     loss = x.sum(1)             # zeros of the target's shape, in the graph of x
+    if smoothing:
+        loss = where(np.bool_(True), np.nan, loss)
     if reduction == "none":
         return loss.squeeze(0) if unbatched else loss
     return loss.sum() if reduction == "sum" else where(np.bool_(True), np.nan, loss.sum())
@@ -354,7 +365,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
         if _class_target("cross_entropy", x, t, ignore_index)[1]:
             ignored = ignore_index
         if not x._data.shape[1]:
-            return _no_classes(x, reduction, unbatched)
+            return _no_classes(x, reduction, unbatched, label_smoothing)
+    _same_scalar_type(x, weight)
     w = None
     if weight is not None:
         w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
@@ -377,6 +389,7 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None,
         return _no_classes(x, reduction, unbatched)
     valid = idx != ignore_index
     idx = np.where(valid, idx, 0)
+    _same_scalar_type(x, weight)
     w = np.ones(x.shape[1], x.dtype) if weight is None else \
         np.asarray(weight._data if isinstance(weight, Tensor) else weight, x.dtype)
     wt = np.where(valid, w[idx], 0)
@@ -510,6 +523,9 @@ def layer_norm(input: Tensor, normalized_shape: int | tuple | list,
         if t is not None and t.shape != shape:
             raise RuntimeError(f"layer_norm: {name} has shape {tuple(t.shape)}, expected the "
                                f"normalized_shape {shape}")
+        if t is not None and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
+                               f"{_torch_dtype_name(input._data.dtype).capitalize()}")
     return _fn.LayerNorm.apply(input._float(), weight, bias, ndim=len(shape), eps=eps)
 
 
