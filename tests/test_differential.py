@@ -547,7 +547,7 @@ def compare(lines: list[str], seed: int, torch: Any) -> str | None:
             shape = tuple(tns[n].shape)
             a = np.zeros(shape) if ours is None else _array(ours)
             b = np.zeros(shape) if theirs is None else _array(theirs)
-            diff = _close(a, b, f"{what} of {n}", 10.0 if what[0] == "H" else 1.0, True)
+            diff = _close(a, b, f"{what} of {n}", 100.0 if what[0] == "H" else 1.0, True)
             if diff:
                 return diff
     return None

@@ -88,6 +88,19 @@ def raises_like_torch(fn, exc, match):
      "expected m1 and m2 to have the same dtype, but got: float != double"),
     (lambda T: T.nn.functional.linear(T.ones(2, 2), T.ones(2, 2).double()), RuntimeError,
      "m(at)?1 and m(at)?2 (must |to )?have the same dtype"),     # (torch's words vary)
+    (lambda T: T.ones(2, 2, 2).norm(dim=(0, 1, 2)), RuntimeError,
+     "linalg.matrix_norm: dim must be a 2-tuple. Got 0 1 2"),
+    (lambda T: T.ones(3, dtype=T.int64).norm(), RuntimeError,
+     "linalg.vector_norm: Expected a floating point or complex tensor as input. Got Long"),
+    (lambda T: T.tensor(1.).cumsum(1), IndexError, "Dimension out of range"),
+    (lambda T: T.stack([T.ones(()), T.ones(1)], dim=1), IndexError, "Dimension out of range"),
+    (lambda T: T.nn.functional.gelu(T.ones(2, dtype=T.int64), approximate="tanh"),
+     NotImplementedError, "not implemented for"),
+    (lambda T: T.nn.functional.nll_loss(T.ones(2, 3), T.tensor([0, 1]),
+                                        weight=T.ones(3, dtype=T.float64)),
+     RuntimeError, "expected scalar type Float but found Double"),
+    (lambda T: T.nn.functional.layer_norm(T.ones(2, 3), [3], T.ones(3, dtype=T.float64)),
+     RuntimeError, "mixed dtype \\(CPU\\): expect parameter to have scalar type of Float"),
 ])
 def test_errors_as_torch(fn, exc, match):
     raises_like_torch(fn, exc, match)
@@ -147,6 +160,20 @@ def test_ignored_targets_give_zero_even_for_nan_logits_and_inf_weights():
     both([logits], lambda T, x: T.nn.functional.nll_loss(x, T.tensor([-100, 1]),
                                                           reduction="sum"))
     both([logits], lambda T, x: T.nn.functional.nll_loss(x, T.tensor([-100, -100])))
+
+
+def test_ignored_targets_under_an_infinite_upstream_gradient():
+    """An ignored row's gradient is softmax·0 (torch: nothing is written there), so an
+    infinite upstream gradient (√ of a zero loss) gives 0, not ∞·0."""
+    both([[0.5, 1.0]], lambda T, x: T.nn.functional.cross_entropy(
+        x, T.tensor(-100), reduction="sum") ** 0.5)
+    both([[0.5]], lambda T, x: T.nn.functional.cross_entropy(
+        x, T.tensor(-100), weight=T.tensor([1.5], dtype=T.float64), label_smoothing=0.2,
+        reduction="sum") ** 0.5)
+
+
+def test_remainder_gradient_by_an_infinite_divisor():
+    both([[0.3, -0.9], [-INF, INF]], lambda T, a, b: a.remainder(b) * 2)
 
 
 def test_step_functions_have_zero_gradient_even_under_nan():

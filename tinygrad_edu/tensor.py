@@ -959,12 +959,12 @@ class Tensor:
         return self.to(np.int64) if self._data.dtype.kind in "iub" else self
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
-        x = self._reduce_input(dtype)
-        return F.Cumsum.apply(x, dim=normalize_dim(dim, self._data.ndim, None)) if x.ndim else x.reshape(())
+        x, d = self._reduce_input(dtype), normalize_dim(dim, self._data.ndim, "cumsum")
+        return F.Cumsum.apply(x, dim=d) if x.ndim else x.reshape(())
 
     def cumprod(self, dim: int, *, dtype: Any = None) -> "Tensor":
-        x = self._reduce_input(dtype)
-        return F.Cumprod.apply(x, dim=normalize_dim(dim, self._data.ndim, None)) if x.ndim else x.reshape(())
+        x, d = self._reduce_input(dtype), normalize_dim(dim, self._data.ndim, "cumprod")
+        return F.Cumprod.apply(x, dim=d) if x.ndim else x.reshape(())
 
     def amax(self, dim: int | tuple = (), keepdim: bool = False) -> "Tensor":
         """The largest value over ``dim`` (several dims, or all with ``()``); ties
@@ -998,11 +998,18 @@ class Tensor:
         """The vector p-norm (Σ|aᵢ|ᵖ)^(1/p) over ``dim`` (all elements by default);
         ``p="fro"`` is 2, ``inf``/``-inf`` the largest/smallest |aᵢ|."""
         if p == "fro":
+            if isinstance(dim, (tuple, list)) and len(dim) > 2:
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                                   f"{' '.join(map(str, dim))}")
             p = 2.0
         if isinstance(p, str):
             raise NotImplementedError(f"norm: p={p!r} (a matrix norm) is not supported; use "
                                       f"a number (the vector norm) or 'fro'")
-        x = (self if dtype is None else self.to(dtype))._float()
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind not in "fc":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
+                               f"tensor as input. Got "
+                               f"{_torch_dtype_name(x._data.dtype).capitalize()}")
         return F.Norm.apply(x, p=float(p), dim=self._axes(dim), keepdim=keepdim)
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> "Tensor | MinMax":

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import Function, is_grad_enabled
+from .elementwise import Where
 from .shape import IndexScatter
 
 
@@ -163,6 +164,8 @@ class CrossEntropy(Function):
             if ctx.needs_input_grad[0]:       # rows of q sum to 1 unless weighted/ignored
                 gx = (probs - q if ctx.wt is None else
                       probs * q.sum(1, keepdims=True) - q) * coef
+                if ctx.vmask is not None:   # ignored rows: softmax·0 (nan only for nan
+                    gx = Where.apply(ctx.vmask != 0, gx, probs * 0)   # logits), as torch
         else:
             q = target if eps == 0 else target * (1 - eps) + eps / max(n_classes, 1)
             if wc is not None:

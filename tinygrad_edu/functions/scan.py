@@ -17,7 +17,8 @@ def _exclusive_cumprod(a: np.ndarray, axis: int, reverse: bool = False) -> np.nd
     shifted = np.concatenate([np.ones_like(np.take(a, [0], axis)) if a.shape[axis] else
                               np.take(a, [], axis), np.take(a, range(a.shape[axis] - 1), axis)],
                              axis)
-    return np.cumprod(shifted, axis)
+    with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
+        return np.cumprod(shifted, axis)
 
 
 class Cumsum(Function):
@@ -131,7 +132,8 @@ class _Extreme(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (share,), grad = ctx.unpack(grad)
-        return grad.reshape(ctx.kshape) * share
+        with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
+            return grad.reshape(ctx.kshape) * share
 
 
 class Amax(_Extreme):

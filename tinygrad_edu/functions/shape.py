@@ -185,8 +185,9 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
+        ctx.dim = normalize_dim(dim, arrays[0].ndim + 1, None) if arrays else 0
         _check_joinable("stack", arrays)
-        ctx.dim, ctx.count = normalize_dim(dim, arrays[0].ndim + 1, None), len(arrays)
+        ctx.count = len(arrays)
         return np.stack(arrays, axis=ctx.dim)
 
     @staticmethod

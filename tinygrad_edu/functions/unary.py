@@ -218,7 +218,7 @@ class Frac(Function):
 class Remainder(Function):
     """z = a − b·⌊a/b⌋ (the sign of b, Python's %).  ∂z/∂a = 1, ∂z/∂b = −⌊a/b⌋."""
     formula = "∂z/∂a = 1,  ∂z/∂b = −⌊a/b⌋"
-    rounding = staticmethod(np.floor)
+    rounding = staticmethod(np.floor_divide)    # ⌊a/b⌋ as Python's //: −1 for 0.3 // −∞
     numpy = staticmethod(np.remainder)
 
     @classmethod
@@ -226,7 +226,7 @@ class Remainder(Function):
         if a.dtype.kind in "iub" and np.any(b == 0):
             raise ZeroDivisionError(f"{cls.__name__.lower()}: integer division by zero")
         with np.errstate(divide="ignore", invalid="ignore"):     # x % 0 = nan for floats
-            ctx.quotient = cls.rounding(a / b).astype(a.dtype, copy=False) \
+            ctx.quotient = cls.rounding(a, b).astype(a.dtype, copy=False) \
                 if a.dtype.kind == "f" else None
             return cls.numpy(a, b)
 
@@ -240,7 +240,7 @@ class Remainder(Function):
 class Fmod(Remainder):
     """z = a − b·trunc(a/b) (the sign of a, C's fmod).  ∂z/∂a = 1, ∂z/∂b = −trunc(a/b)."""
     formula = "∂z/∂a = 1,  ∂z/∂b = −trunc(a/b)"
-    rounding = staticmethod(np.trunc)
+    rounding = staticmethod(lambda a, b: np.trunc(a / b))     # a/b rounded towards 0
     numpy = staticmethod(np.fmod)
 
 

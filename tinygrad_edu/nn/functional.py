@@ -50,7 +50,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return input.gelu()
     if approximate == "tanh":
-        return _fn.GELUTanh.apply(input._float())
+        return _fn.GELUTanh.apply(input._only_float("gelu"))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
