@@ -161,9 +161,11 @@ class CrossEntropy(Function):
             if eps:
                 spread = eps / n_classes if wc is None else wc * (eps / n_classes)
                 q += spread if ctx.vmask is None else spread * ctx.vmask
-            if ctx.needs_input_grad[0]:       # rows of q sum to 1 unless weighted/ignored
-                gx = (probs - q if ctx.wt is None else
-                      probs * q.sum(1, keepdims=True) - q) * coef
+            if ctx.needs_input_grad[0] and ctx.wt is None:      # rows of q sum to 1
+                gx = (probs - q) * coef
+            elif ctx.needs_input_grad[0]:     # weighted or ignored (∞·0 is torch's nan)
+                with np.errstate(invalid="ignore", over="ignore"):
+                    gx = (probs * q.sum(1, keepdims=True) - q) * coef
                 if ctx.vmask is not None:   # ignored rows: softmax·0 (nan only for nan
                     gx = Where.apply(ctx.vmask != 0, gx, probs * 0)   # logits), as torch
         else:
