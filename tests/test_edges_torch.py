@@ -172,6 +172,23 @@ def test_ignored_targets_under_an_infinite_upstream_gradient():
         reduction="sum") ** 0.5)
 
 
+def hvp(fn, values):
+    """The Hessian-vector product of fn's sum with ones, in both frameworks."""
+    out = []
+    for T, grad in ((te, te.grad), (torch, torch.autograd.grad)):
+        x = T.tensor(values, dtype=T.float64, requires_grad=True)
+        g, = grad(fn(T, x).sum(), [x], create_graph=True)
+        out.append(grad(g.sum(), [x])[0].numpy() if g.requires_grad else np.zeros(x.shape))
+    np.testing.assert_allclose(*out, equal_nan=True)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")      # torch's "degrees of freedom <= 0"
+def test_second_derivatives_through_nan_first_derivatives_are_torchs():
+    hvp(lambda T, x: (x ** 0).var(), [0.75])                # a ** 0: a constant 0
+    hvp(lambda T, x: T.nn.functional.cross_entropy(x, T.tensor(-100), reduction="sum")
+        ** 0.5 + x.sum(), [0.35])                           # an ignored row under ∞
+
+
 def test_remainder_gradient_by_an_infinite_divisor():
     both([[0.3, -0.9], [-INF, INF]], lambda T, a, b: a.remainder(b) * 2)
 

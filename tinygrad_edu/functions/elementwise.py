@@ -98,7 +98,10 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         zero = np.zeros((), a.dtype)
         ga = gb = None
-        if need_a:
+        if need_a and not b._data.ndim and not b._data and not b.requires_grad:
+            ga = Tensor._make(np.zeros(np.broadcast_shapes(a.shape, grad.shape), a.dtype),
+                              False, None)          # a ** 0: a constant 0, as torch
+        elif need_a:
             if np.count_nonzero(b._data) == b._data.size:     # no exponent is 0
                 ga = grad * b * a ** (b - 1)
             else:       # b = 0: 0, not 0·aᵇ⁻¹ = nan at a = 0 or nan, nor 0·∞ for grad = ∞

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
 from .elementwise import Where
 from .shape import IndexScatter
 
@@ -163,11 +164,13 @@ class CrossEntropy(Function):
                 q += spread if ctx.vmask is None else spread * ctx.vmask
             if ctx.needs_input_grad[0] and ctx.wt is None:      # rows of q sum to 1
                 gx = (probs - q) * coef
-            elif ctx.needs_input_grad[0]:     # weighted or ignored (∞·0 is torch's nan)
+            elif ctx.needs_input_grad[0]:     # weighted or ignored
+                if ctx.vmask is not None:     # ignored rows: no gradient flows in (torch
+                    keep = ctx.vmask != 0     # writes none there), whatever the upstream one
+                    coef = Where.apply(keep, coef, np.zeros((), x.dtype)) \
+                        if isinstance(coef, Tensor) else np.where(keep, coef, 0)
                 with np.errstate(invalid="ignore", over="ignore"):
                     gx = (probs * q.sum(1, keepdims=True) - q) * coef
-                if ctx.vmask is not None:   # ignored rows: softmax·0 (nan only for nan
-                    gx = Where.apply(ctx.vmask != 0, gx, probs * 0)   # logits), as torch
         else:
             q = target if eps == 0 else target * (1 - eps) + eps / max(n_classes, 1)
             if wc is not None:
