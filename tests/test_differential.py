@@ -477,13 +477,15 @@ def _grads(T: Any, ns: dict, leaves: list[str], outs: list[str], weights: dict,
 def _warnings_are_errors() -> None:
     """NumPy's RuntimeWarnings become errors (the library must not emit them for
     what torch accepts silently), but for the hot ops: ∞ − ∞, 0·∞ and overflow in Add,
-    Sub, Mul, Linear, cross-entropy's and layer norm's common path, where an
-    ``np.errstate`` per call would cost more than the op."""
+    Sub, Mul, Linear, cross-entropy's and layer norm's common path and the sums of
+    broadcast gradients, where an ``np.errstate`` per call would cost more than the op."""
     warnings.simplefilter("ignore")
     warnings.simplefilter("error", RuntimeWarning)
     warnings.filterwarnings("ignore", "(invalid value|overflow) encountered in "
                             "(add|subtract|multiply)", RuntimeWarning,
                             r"tinygrad_edu\.functions\.(elementwise|nn|fused)")
+    warnings.filterwarnings("ignore", "invalid value encountered in reduce", RuntimeWarning,
+                            r"tinygrad_edu\.functions\.shape")        # broadcast gradients
     warnings.filterwarnings("ignore", "(invalid value|overflow) encountered in matmul",
                             RuntimeWarning, r"tinygrad_edu\.functions\.nn")
 
@@ -530,7 +532,10 @@ def compare(lines: list[str], seed: int, torch: Any) -> str | None:
     rng = np.random.default_rng(seed + 1)
     weights = {o: rng.standard_normal(tuple(tns[o].shape)) for o in outs}
     vectors = {n: rng.standard_normal(tuple(tns[n].shape)) for n in leaves}
-    tg, th = _grads(torch, tns, leaves, outs, weights, vectors)
+    try:
+        tg, th = _grads(torch, tns, leaves, outs, weights, vectors)
+    except RuntimeError:    # torch's own backward fails (mixed dtypes in some losses):
+        return None         # nothing to compare the derivatives with
     if _pow_at_zero_exponent(lines[:tn], tns):
         th = None       # torch's ∂²(aᵇ)/∂a∂b at b = 0 is 0; ours is the analytic 1/a
     with warnings.catch_warnings():
@@ -578,15 +583,10 @@ def check(seed: int, torch: Any) -> str | None:
 def test_random_programs_agree_with_torch():
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
-    failures = []
-    for k in range(PROGRAMS):
-        diff = check(SEED * 1_000_003 + k, torch)
-        if diff:
-            failures.append(diff)
-            if len(failures) >= 5:
-                break
-    assert not failures, f"{len(failures)} of {PROGRAMS} programs differ:\n\n" + \
-        "\n\n".join(failures)
+    failures = [diff for diff in (check(SEED * 1_000_003 + k, torch) for k in range(PROGRAMS))
+                if diff]
+    assert not failures, f"{len(failures)} of {PROGRAMS} programs differ (the first 5):\n\n" + \
+        "\n\n".join(failures[:5])
 
 
 if __name__ == "__main__":      # replay programs: python -m tests.test_differential SEED…

@@ -33,7 +33,7 @@ class Sum(Function):
         axis = None if dim is None else normalize_dims(dim, a.ndim, None)
         ctx.in_shape, ctx.axis = a.shape, axis
         with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
-            return a.sum(axis=axis, keepdims=keepdim)
+            return np.add.reduce(a, axis=axis, keepdims=keepdim)   # (a.sum's own ufunc)
 
     @staticmethod
     def backward(ctx, grad):

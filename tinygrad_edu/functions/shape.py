@@ -68,8 +68,9 @@ class SumToShape(Function):
         lead = a.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
-        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
-            return np.sum(a, axis=axes).reshape(shape)
+        # (no np.errstate: this sums every broadcast gradient, like Add a hot path; the
+        # ufunc itself, not np.sum's wrappers: the cheaper call)
+        return np.add.reduce(a, axis=axes).reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):
