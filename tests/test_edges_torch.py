@@ -101,6 +101,9 @@ def raises_like_torch(fn, exc, match):
      RuntimeError, "expected scalar type Float but found Double"),
     (lambda T: T.nn.functional.layer_norm(T.ones(2, 3), [3], T.ones(3, dtype=T.float64)),
      RuntimeError, "mixed dtype \\(CPU\\): expect parameter to have scalar type of Float"),
+    (lambda T: T.tensor([True, False]).argmax(), RuntimeError,
+     "argmax\\(\\): does not support bool input"),
+    (lambda T: T.tensor([True]).log_softmax(dim=-3), IndexError, "Dimension out of range"),
 ])
 def test_errors_as_torch(fn, exc, match):
     raises_like_torch(fn, exc, match)
@@ -115,6 +118,10 @@ def test_negative_constant_pad_crops():
 def test_cat_skips_empty_1d_tensors_and_promotes():
     both([np.ones((2, 3)), np.zeros(0)], lambda T, a, b: T.cat([a, b, a * 2]) * 3)
     assert te.cat([te.ones(2), te.ones(2, dtype=te.int64)]).dtype == te.float32
+
+
+def test_cat_of_only_empty_1d_tensors_takes_any_dim():
+    both([np.zeros(0), np.zeros(0)], lambda T, a, b: T.cat([a, b], dim=1) * 2)
 
 
 def test_linear_with_zero_features_and_a_vector_weight():

@@ -667,6 +667,8 @@ class Tensor:
 
     def _arg(self, fn: Callable, dim: int | None, keepdim: bool) -> "Tensor":
         data = self._data
+        if data.dtype == np.bool_:
+            raise RuntimeError(f"{fn.__name__}(): does not support bool input")
         if dim is None:
             if not data.size:
                 raise IndexError(f"{fn.__name__}(): Expected reduction dim to be specified "

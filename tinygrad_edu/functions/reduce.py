@@ -189,10 +189,10 @@ class LogSumExp(Function):
 
 def _softmax_axis(op: str, a: np.ndarray, dim: int) -> int | None:
     """The one axis softmax normalises over (None for a 0-d input)."""
+    axis = normalize_dim(dim, a.ndim, None)         # (checked first, as torch)
     if a.dtype.kind not in "fc":
         raise NotImplementedError(f"{op}: not implemented for integer or bool tensors "
                                   f"(dtype {a.dtype}); convert the input with .float() first")
-    axis = normalize_dim(dim, a.ndim, None)
     return axis if a.ndim else None
 
 

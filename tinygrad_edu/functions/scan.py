@@ -109,8 +109,9 @@ class Prod(Function):
         a, = ctx.saved_arrays
         flat = a.reshape(-1) if ctx.dim is None or not a.ndim else a
         d = 0 if ctx.dim is None else ctx.dim
-        others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
-        return grad._data.reshape(kshape) * others.reshape(a.shape)
+        with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
+            others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
+            return grad._data.reshape(kshape) * others.reshape(a.shape)
 
 
 class _Extreme(Function):
@@ -164,7 +165,8 @@ class Norm(Function):
         elif p == 0:
             out = np.sum(a != 0, axis=axis, keepdims=True).astype(a.dtype)
         else:
-            out = np.sum(absa ** p, axis=axis, keepdims=True) ** (1.0 / p)
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):   # as torch
+                out = np.sum(absa ** p, axis=axis, keepdims=True) ** (1.0 / p)
         out = np.asarray(out, a.dtype)
         ctx.p, ctx.kshape = p, out.shape
         if not keepdim:

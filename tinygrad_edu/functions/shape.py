@@ -157,7 +157,10 @@ class Cat(Function):
                 raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot "
                                    f"be concatenated")
         # torch skips empty 1-D tensors (its legacy "no tensor") among others of more dims
-        parts = [a for a in arrays if a.shape != (0,)] or list(arrays)
+        parts = [a for a in arrays if a.shape != (0,)]
+        if not parts:               # nothing but empty 1-D tensors: any dim gives one
+            ctx.sizes = [None] * len(arrays)
+            return np.concatenate(arrays)
         ndim = parts[0].ndim
         dim = normalize_dim(dim, ndim, None)
         bad = next((a for a in parts if a.ndim != ndim), None)
