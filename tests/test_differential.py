@@ -485,7 +485,7 @@ def _warnings_are_errors() -> None:
                             "(add|subtract|multiply)", RuntimeWarning,
                             r"tinygrad_edu\.functions\.(elementwise|nn|fused)")
     warnings.filterwarnings("ignore", "invalid value encountered in reduce", RuntimeWarning,
-                            r"tinygrad_edu\.functions\.shape")        # broadcast gradients
+                            r"tinygrad_edu\.functions\.(shape|nn)")   # broadcast gradients
     warnings.filterwarnings("ignore", "(invalid value|overflow) encountered in matmul",
                             RuntimeWarning, r"tinygrad_edu\.functions\.nn")
 

@@ -120,6 +120,24 @@ def test_cat_skips_empty_1d_tensors_and_promotes():
     assert te.cat([te.ones(2), te.ones(2, dtype=te.int64)]).dtype == te.float32
 
 
+def test_masked_fill_keeps_an_integer_or_bool_dtype():
+    for T in (te, torch):
+        ints = T.tensor([1, -2, 3]).masked_fill(T.tensor([True, False, True]), 0.5)
+        assert str(ints.dtype).endswith("int64") and ints.tolist() == [0, -2, 0]
+        flags = T.tensor([True, False]).masked_fill(T.tensor([False, True]), 0.5)
+        assert str(flags.dtype).endswith("bool") and flags.tolist() == [True, True]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")      # both: "target size differs"
+def test_min_over_a_dim_of_bool_and_losses_promote_after_broadcasting():
+    for T in (te, torch):
+        assert T.tensor([True, False]).min(dim=0).values.item() is False
+        x = T.ones(2) / 2
+        target = T.tensor(0.25, dtype=T.float64)
+        for loss in (T.nn.functional.l1_loss, T.nn.functional.mse_loss):
+            assert str(loss(x, target).dtype).endswith("float64")
+
+
 def test_cat_of_only_empty_1d_tensors_takes_any_dim():
     both([np.zeros(0), np.zeros(0)], lambda T, a, b: T.cat([a, b], dim=1) * 2)
 

@@ -660,15 +660,17 @@ class Tensor:
         return F.LogSoftmax.apply(self, dim=dim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("argmax(): does not support bool input")
         return self._arg(np.argmax, dim, keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("argmin(): does not support bool input")
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, fn: Callable, dim: int | None, keepdim: bool) -> "Tensor":
         data = self._data
-        if data.dtype == np.bool_:
-            raise RuntimeError(f"{fn.__name__}(): does not support bool input")
         if dim is None:
             if not data.size:
                 raise IndexError(f"{fn.__name__}(): Expected reduction dim to be specified "
@@ -1376,6 +1378,8 @@ class Tensor:
             value = value.to(self.dtype)
         elif isinstance(value, (np.ndarray, np.generic)):
             value = value.item()
+        if not isinstance(value, Tensor) and self._data.dtype.kind != "f":
+            value = np.asarray(value).astype(self._data.dtype)  # its dtype, as torch: 0.5 → 0
         return where(m, value, self)
 
     def split(self, split_size_or_sections: int | Sequence[int],

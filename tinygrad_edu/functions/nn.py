@@ -56,7 +56,9 @@ class Linear(Function):
             g2, x2 = g.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
         gx = (g2 @ w).reshape(x.shape) if needs[0] else None     # (2-D: as in forward)
         gw = g2.T @ x2 if needs[1] else None
-        gb = g2.sum(0) if len(needs) == 3 and needs[2] else None
+        gb = None                   # (arrays: the ufunc itself, cheaper than .sum)
+        if len(needs) == 3 and needs[2]:
+            gb = np.add.reduce(g2, 0) if g2.__class__ is np.ndarray else g2.sum(0)
         return gx, gw, gb
 
 

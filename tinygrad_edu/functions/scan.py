@@ -28,7 +28,8 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray, dim: int = 0) -> np.ndarray:
         ctx.dim = dim
-        return np.cumsum(a, axis=dim, dtype=a.dtype)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            return np.cumsum(a, axis=dim, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:

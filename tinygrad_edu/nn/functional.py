@@ -413,8 +413,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("mse_loss", reduction)
     target = _as_tensor(target, input)
     _check_same_shape("mse_loss", input, target)
-    if input._data.dtype != target._data.dtype:     # torch's promotion: float32 vs an
-        input, target = _promote(input, target)     # integer target stays float32
+    input, target = _promote_broadcast(input, target)
     return _fn.MSE.apply(input, target, reduction=reduction)
 
 
@@ -423,7 +422,21 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("l1_loss", reduction)
     target = _as_tensor(target, input)
     _check_same_shape("l1_loss", input, target)
+    input, target = _promote_broadcast(input, target)
     return _reduce((input - target).abs(), reduction)
+
+
+def _promote_broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """Both in one dtype as torch's losses promote them: after broadcasting, so a 0-d
+    operand counts as much as the other (float32 with a float64 target is float64; an
+    integer target with float32 input stays float32)."""
+    a, b = input._data.dtype, target._data.dtype
+    if a == b:
+        return input, target
+    if (a.kind == "f") == (b.kind == "f"):
+        common = np.promote_types(a, b)
+        return input.to(common), target.to(common)
+    return _promote(input, target)
 
 
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
