@@ -7,6 +7,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor, where
 from ..dims import normalize_dims
+from .elementwise import Where
 from .reduce import _keepdim_shape
 
 
@@ -180,22 +181,21 @@ class Norm(Function):
         a, out = ctx.saved_tensors
         p, g = ctx.p, grad.reshape(ctx.kshape)
         z = out.reshape(ctx.kshape)
+        dtype = a._data.dtype
         if p == 0:
-            return g * 0 * a
-        zero = z._data == 0
-        safe = Tensor._make(np.where(zero, 1, z._data).astype(z._data.dtype), False, None) \
-            if zero.any() else z
+            return Tensor._make(np.zeros(a.shape, dtype), False, None)
         if p in (float("inf"), float("-inf")):
-            hit = (a.abs()._data == z._data).astype(a._data.dtype)
-            share = hit / hit.sum(axis=tuple(i for i, s in enumerate(ctx.kshape) if s == 1),
-                                  keepdims=True)
+            hit = (a.abs()._data == z._data).astype(dtype)
+            with np.errstate(invalid="ignore"):     # a nan norm: no hit, 0/0 (as torch)
+                share = hit / hit.sum(axis=tuple(i for i, s in enumerate(ctx.kshape)
+                                                 if s == 1), keepdims=True)
             return g * a.sign() * share
         if p == 1:
             return g * a.sign()
-        if p == 2:
-            return g * a / safe * (~zero).astype(a._data.dtype)
-        return g * a.sign() * a.abs() ** (p - 1) / safe ** (p - 1) * \
-            (~zero).astype(a._data.dtype)
+        zero = z._data == 0     # selected, both ways, so z stays differentiable elsewhere
+        safe = Where.apply(zero, np.ones((), dtype), z) if zero.any() else z
+        local = a / safe if p == 2 else a.sign() * a.abs() ** (p - 1) / safe ** (p - 1)
+        return g * (Where.apply(zero, np.zeros((), dtype), local) if zero.any() else local)
 
 
 __all__ = ["Cumsum", "Cumprod", "Prod", "Amax", "Amin", "Norm"]
