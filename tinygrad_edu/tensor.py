@@ -397,12 +397,10 @@ class Tensor:
 
     def __matmul__(self, other: Any) -> "Tensor":
         _no_bool("matmul", self, other)
-        _same_dtype(self, other)
         return self._binary(F.MatMul, other)
 
     def __rmatmul__(self, other: Any) -> "Tensor":
         _no_bool("matmul", self, other)
-        _same_dtype(self, other)
         return self._binary(F.MatMul, other, True)
 
     def __neg__(self) -> "Tensor":
@@ -674,7 +672,7 @@ class Tensor:
         if dim is None:
             if not data.size:
                 raise IndexError(f"{fn.__name__}(): Expected reduction dim to be specified "
-                                   f"for input.numel() == 0.")
+                                 f"for input.numel() == 0.")
             idx = fn(data, keepdims=keepdim)
         elif not data.ndim:
             normalize_dim(dim, 0, fn.__name__)
@@ -1446,14 +1444,6 @@ def _no_bool(op: str, *operands: Any) -> None:
            for x in operands):
         raise NotImplementedError(f"{op}: not implemented for bool tensors; convert with "
                                   f".int() or .float() first")
-
-
-def _same_dtype(a: "Tensor", b: Any) -> None:
-    """torch's matrix products take one dtype (no promotion)."""
-    if isinstance(b, Tensor) and b._data.dtype != a._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_torch_dtype_name(a._data.dtype)} != "
-                           f"{_torch_dtype_name(b._data.dtype)}")
 
 
 def _no_bool_sub(a: Any, b: Any) -> None:

@@ -18,6 +18,12 @@ def _keepdim_shape(shape: tuple, axis: tuple | None) -> tuple:
     return tuple(1 if i in axis else s for i, s in enumerate(shape))
 
 
+def _reduced_shape(shape: tuple, axis: tuple | None) -> tuple:
+    """``shape`` without the reduced dimensions (``axis`` from ``normalize_dims``):
+    the shape of a reduction's result, without computing one."""
+    return () if axis is None else tuple(s for i, s in enumerate(shape) if i not in axis)
+
+
 def _require_float(op: str, a: np.ndarray) -> None:
     if a.dtype.kind not in "fc":
         raise RuntimeError(f"{op}(): could not infer output dtype. Input dtype must be "
@@ -51,7 +57,8 @@ class Mean(Function):
         ctx.in_shape, ctx.axis = a.shape, axis
         if not a.size:              # NumPy would warn "Mean of empty slice"
             ctx.scale = 0.0
-            return np.full(a.sum(axis=axis, keepdims=keepdim).shape, np.nan, a.dtype)
+            shape = _keepdim_shape(a.shape, axis) if keepdim else _reduced_shape(a.shape, axis)
+            return np.full(shape, np.nan, a.dtype)
         with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
             out = a.mean(axis=axis, keepdims=keepdim)
         ctx.scale = np.size(out) / a.size
@@ -177,14 +184,15 @@ class LogSumExp(Function):
                 out = np.log(np.sum(a, axis=axis, keepdims=True))
         ctx.kshape = out.shape
         if not keepdim:
-            out = out.reshape(np.sum(a, axis=axis).shape)
+            out = out.reshape(_reduced_shape(a.shape, axis))
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        return grad.reshape(ctx.kshape) * (a - out.reshape(ctx.kshape)).exp()
+        with np.errstate(invalid="ignore"):     # ∞ − ∞ where the result is ∞: nan, as torch
+            return grad.reshape(ctx.kshape) * (a - out.reshape(ctx.kshape)).exp()
 
 
 def _softmax_axis(op: str, a: np.ndarray, dim: int) -> int | None:

@@ -8,7 +8,7 @@ from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor, where
 from ..dims import normalize_dims
 from .elementwise import Where
-from .reduce import _keepdim_shape
+from .reduce import _keepdim_shape, _reduced_shape
 
 
 def _exclusive_cumprod(a: np.ndarray, axis: int, reverse: bool = False) -> np.ndarray:
@@ -172,7 +172,7 @@ class Norm(Function):
         out = np.asarray(out, a.dtype)
         ctx.p, ctx.kshape = p, out.shape
         if not keepdim:
-            out = out.reshape(np.sum(a, axis=axis).shape)
+            out = out.reshape(_reduced_shape(a.shape, axis))
         ctx.save_for_backward(a, out)      # the output itself: differentiable once more
         return out
 

@@ -75,10 +75,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     w_shape, x_shape = weight._data.shape, input._data.shape
     if len(w_shape) == 1 and bias is None and x_shape[-1:] == w_shape:
         return input @ weight           # a vector of weights: torch's x·w
-    if weight._data.dtype != input._data.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{_torch_dtype_name(input._data.dtype).capitalize()} and "
-                           f"{_torch_dtype_name(weight._data.dtype).capitalize()}")
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got "
                          f"shape {tuple(weight.shape)} (input shape {tuple(input.shape)})")
@@ -316,8 +312,9 @@ def _class_dim_first(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, Te
         if op == "nll_loss":
             raise ValueError("Expected 1 or more dimensions (got 0)")
         if target._data.dtype.kind != "f":
+            name = _torch_dtype_name(target._data.dtype).capitalize()
             raise RuntimeError(f"Expected floating point type for target with class "
-                               f"probabilities, got {_torch_dtype_name(target._data.dtype).capitalize()}")
+                               f"probabilities, got {name}")
         raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     if ndim == 1:
         return input.unsqueeze(0), target.reshape((1,) + target.shape), True
