@@ -112,9 +112,10 @@ class Pow(Function):
                 if not np.isfinite(grad._data).all():
                     ga = Where.apply(b0 & ~np.isfinite(grad._data), zero, ga)
         if need_b:                          # aᵇ·ln a → 0 as a → 0⁺ when b ≥ 0 (as torch)
-            gb = grad * out * a.log()
-            if np.count_nonzero(a._data) != a._data.size:     # some base is 0
-                gb = Where.apply((a._data == 0) & (b._data >= 0), zero, gb)
+            local = out * a.log()           # (selected before the product with grad, so
+            if np.count_nonzero(a._data) != a._data.size:     # its derivative in grad
+                local = Where.apply((a._data == 0) & (b._data >= 0), zero, local)  # is 0)
+            gb = grad * local
         return ga, gb
 
 

@@ -86,7 +86,7 @@ class Var(Function):
         ctx.axis, ctx.kshape = axis, _keepdim_shape(a.shape, axis)
         n = int(np.prod([a.shape[i] for i in (range(a.ndim) if axis is None else axis)]))
         dof = a.dtype.type(max(n - correction, 0))
-        with np.errstate(divide="ignore", invalid="ignore"):     # 0/0 and x/0, as torch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # 0/0, x/0, as torch
             ctx.scale = 2 / dof
             centred = a - (a.mean(axis=axis, keepdims=True) if a.size else np.nan)
             out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / dof
