@@ -298,6 +298,8 @@ def test_bce_with_logits_at_infinite_logits():
     lambda T, x: (x + T.tensor([NAN, -INF, 0.0], dtype=T.float64)).sin(),
     lambda T, x: (x + T.tensor([INF, -INF, 0.0], dtype=T.float64)).norm(),
     lambda T, x: (x + T.tensor([1e308, -1e308, 0.0], dtype=T.float64)).var(),   # overflow
+    lambda T, x: T.nn.functional.cross_entropy(x.reshape(1, 3), T.tensor([0]),
+                                               weight=T.tensor([INF, 1.0, 1.0], dtype=T.float64)),
     lambda T, x: (x + T.tensor([INF, -INF, 0.0], dtype=T.float64)).logsumexp(0),
     lambda T, x: T.nn.functional.softplus(x * NAN),
     lambda T, x: (x * NAN).int().double(),                  # nan to an integer

@@ -135,7 +135,10 @@ class CrossEntropy(Function):
             return total_loss
         if not denom:                   # no element counts (empty, or every target ignored)
             return np.asarray(np.nan, x.dtype)       # 0/0, as torch
-        return total_loss / x.dtype.type(denom)
+        if weight is None:
+            return total_loss / x.dtype.type(denom)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ weights: ∞/∞ = nan (torch)
+            return total_loss / x.dtype.type(denom)
 
     @staticmethod
     def backward(ctx, grad):
