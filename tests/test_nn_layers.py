@@ -78,8 +78,9 @@ def test_linear_wrong_feature_count_names_expected_size():
     with pytest.raises(ValueError, match=r"in_features=3") as err:
         nn.Linear(3, 2)(te.zeros(5, 4))
     assert "(5, 4)" in str(err.value) and "(2, 3)" in str(err.value)
-    with pytest.raises(ValueError, match=r"linear: weight must be 2-D.*\(3,\).*\(2, 3\)"):
-        F.linear(te.zeros(2, 3), te.zeros(3))
+    with pytest.raises(ValueError, match=r"linear: weight must be 2-D.*\(1, 1, 3\).*\(2, 3\)"):
+        F.linear(te.zeros(2, 3), te.zeros(1, 1, 3))
+    assert F.linear(te.ones(2, 3), te.ones(3)).shape == (2,)     # a vector: x·w, as torch
 
 
 # ------------------------------------------------------------------ activations

@@ -191,7 +191,7 @@ UNARY = {
 def test_gradcheck_over_shapes(name, shape):
     x = te.tensor(arr(shape, 3) + 0.05, requires_grad=True)     # no ties, no zeros
     if name in ("amax", "amin") and x.numel() == 0:
-        with pytest.raises(IndexError, match="Expected reduction dim to be specified"):
+        with pytest.raises(IndexError, match="Expected reduction dim"):
             UNARY[name](x)
         return
     if x.numel() == 0:      # nothing to perturb: the backward runs and keeps the shape

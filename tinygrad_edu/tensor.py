@@ -474,7 +474,8 @@ class Tensor:
         if np_dtype == self._data.dtype and not copy:
             return self
         if np_dtype.kind not in "fc":
-            return Tensor._make(self._data.astype(np_dtype), False, None)
+            with np.errstate(invalid="ignore"):     # nan/inf to an integer: as torch, silent
+                return Tensor._make(self._data.astype(np_dtype), False, None)
         return F.Cast.apply(self, dtype=np_dtype)
 
     def cpu(self) -> "Tensor":
@@ -666,17 +667,21 @@ class Tensor:
         return F.LogSoftmax.apply(self, dim=dim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("argmax(): does not support bool input")
         return self._arg(np.argmax, dim, keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("argmin(): does not support bool input")
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, fn: Callable, dim: int | None, keepdim: bool) -> "Tensor":
         data = self._data
         if dim is None:
             if not data.size:
-                raise RuntimeError(f"{fn.__name__}(): Expected reduction dim to be specified "
-                                   f"for input.numel() == 0.")
+                raise IndexError(f"{fn.__name__}(): Expected reduction dim to be specified "
+                                 f"for input.numel() == 0.")
             idx = fn(data, keepdims=keepdim)
         elif not data.ndim:
             normalize_dim(dim, 0, fn.__name__)
@@ -865,20 +870,21 @@ class Tensor:
         return F.Sign.apply(self)
 
     def floor(self) -> "Tensor":
-        return self if self._data.dtype.kind in "iub" else F.Floor.apply(self)
+        return self if self._data.dtype.kind in "iu" else F.Floor.apply(self._only_float("floor"))
 
     def ceil(self) -> "Tensor":
-        return self if self._data.dtype.kind in "iub" else F.Ceil.apply(self)
+        return self if self._data.dtype.kind in "iu" else F.Ceil.apply(self._only_float("ceil"))
 
     def trunc(self) -> "Tensor":
-        return self if self._data.dtype.kind in "iub" else F.Trunc.apply(self)
+        return self if self._data.dtype.kind in "iu" else F.Trunc.apply(self._only_float("trunc"))
 
     fix = trunc
 
     def round(self, decimals: int = 0) -> "Tensor":
         """Round half to even (``round(2.5) = 2``), to ``decimals`` places."""
-        if self._data.dtype.kind in "iub" and decimals == 0:
+        if self._data.dtype.kind in "iu" and decimals == 0:
             return self
+        self._only_float("round")
         return F.Round.apply(self, decimals=decimals) if decimals else F.Round.apply(self)
 
     def frac(self) -> "Tensor":
@@ -984,12 +990,12 @@ class Tensor:
         return self.to(np.int64) if self._data.dtype.kind in "iub" else self
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
-        x = self._reduce_input(dtype)
-        return F.Cumsum.apply(x, dim=normalize_dim(dim, self._data.ndim, None)) if x.ndim else x.reshape(())
+        x, d = self._reduce_input(dtype), normalize_dim(dim, self._data.ndim, "cumsum")
+        return F.Cumsum.apply(x, dim=d) if x.ndim else x.reshape(())
 
     def cumprod(self, dim: int, *, dtype: Any = None) -> "Tensor":
-        x = self._reduce_input(dtype)
-        return F.Cumprod.apply(x, dim=normalize_dim(dim, self._data.ndim, None)) if x.ndim else x.reshape(())
+        x, d = self._reduce_input(dtype), normalize_dim(dim, self._data.ndim, "cumprod")
+        return F.Cumprod.apply(x, dim=d) if x.ndim else x.reshape(())
 
     def amax(self, dim: int | tuple = (), keepdim: bool = False) -> "Tensor":
         """The largest value over ``dim`` (several dims, or all with ``()``); ties
@@ -1000,12 +1006,19 @@ class Tensor:
         return F.Amin.apply(self, dim=self._extreme_dims(dim, "amin"), keepdim=keepdim)
 
     def _extreme_dims(self, dim: int | tuple, op: str) -> tuple | None:
-        if self._data.size == 0:
-            raise IndexError(f"{op}(): Expected reduction dim to be specified for "
-                             f"input.numel() == 0. Specify the reduction dim with the 'dim' "
-                             f"argument.")
         axes = self._axes(dim)
-        return None if axes == () else (axes,) if isinstance(axes, int) else axes
+        axes = None if axes == () else (axes,) if isinstance(axes, int) else axes
+        if self._data.size == 0:
+            if axes is None:
+                raise IndexError(f"{op}(): Expected reduction dim to be specified for "
+                                 f"input.numel() == 0. Specify the reduction dim with the "
+                                 f"'dim' argument.")
+            given = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+            empty = [g for g, d in zip(given, axes) if not self._data.shape[d]]
+            if empty:
+                raise IndexError(f"{op}(): Expected reduction dim {empty[0]} to have "
+                                 f"non-zero size.")
+        return axes
 
     def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> "MinMaxPair":
         return MinMaxPair(self.amin(() if dim is None else dim, keepdim),
@@ -1016,11 +1029,18 @@ class Tensor:
         """The vector p-norm (Σ|aᵢ|ᵖ)^(1/p) over ``dim`` (all elements by default);
         ``p="fro"`` is 2, ``inf``/``-inf`` the largest/smallest |aᵢ|."""
         if p == "fro":
+            if isinstance(dim, (tuple, list)) and len(dim) > 2:
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                                   f"{' '.join(map(str, dim))}")
             p = 2.0
         if isinstance(p, str):
             raise NotImplementedError(f"norm: p={p!r} (a matrix norm) is not supported; use "
                                       f"a number (the vector norm) or 'fro'")
-        x = (self if dtype is None else self.to(dtype))._float()
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind not in "fc":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
+                               f"tensor as input. Got "
+                               f"{_torch_dtype_name(x._data.dtype).capitalize()}")
         return F.Norm.apply(x, p=float(p), dim=self._axes(dim), keepdim=keepdim)
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> "Tensor | MinMax":
@@ -1129,6 +1149,8 @@ class Tensor:
         return self._take(F.RepeatInterleave, np.repeat(pos, r, normalize_dim(dim, self._data.ndim, None)))
 
     def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        if not self._data.ndim:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = normalize_dim(dim, self._data.ndim, None)
         n = self._data.shape[d]
         start = start + n if start < 0 else start
@@ -1138,6 +1160,8 @@ class Tensor:
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
     def select(self, dim: int, index: int) -> "Tensor":
+        if not self._data.ndim:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
         d = normalize_dim(dim, self._data.ndim, None)
         n = self._data.shape[d]
         if not -n <= index < n:
@@ -1155,6 +1179,11 @@ class Tensor:
         idx = np.asarray(getattr(index, "_data", index))
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
+        if idx.size and idx.dtype.kind in "iu" and idx.min() < 0:
+            raise IndexError("index out of range in self")     # torch: no negative indices
+        if not self._data.ndim and idx.size > 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                               f"{idx.size} value(s)")
         idx = F.check_index("index_select", idx.reshape(-1), self._data.shape[d] if
                             self._data.ndim else 1, d, IndexError)
         return self._take(F.IndexSelect, np.take(F.positions(self._data.shape), idx, axis=d))
@@ -1376,13 +1405,15 @@ class Tensor:
             value = value.to(self.dtype)
         elif isinstance(value, (np.ndarray, np.generic)):
             value = value.item()
+        if not isinstance(value, Tensor) and self._data.dtype.kind != "f":
+            value = np.asarray(value).astype(self._data.dtype)  # its dtype, as torch: 0.5 → 0
         return where(m, value, self)
 
     def split(self, split_size_or_sections: int | Sequence[int],
               dim: int = 0) -> tuple["Tensor", ...]:
         """Pieces along ``dim``: of ``split_size`` each (the last may be smaller), or
         of the given sizes, which must add up to the dimension's size."""
-        d, size = self._dim_size(dim)
+        d, size = self._dim_size(dim, "split")
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
             if step < 0 or (step == 0 and size != 0):
@@ -1408,18 +1439,17 @@ class Tensor:
         """At most ``chunks`` pieces of ⌈size/chunks⌉ along ``dim`` (as torch.chunk)."""
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-        size = self._dim_size(dim)[1]
+        size = self._dim_size(dim, "chunk")[1]
         if size == 0:
             return (self,) * chunks
         return self.split(-(-size // chunks), dim)
 
-    def _dim_size(self, dim: int) -> tuple[int, int]:
+    def _dim_size(self, dim: int, op: str) -> tuple[int, int]:
         """``dim`` made non-negative, and the size of that dimension."""
-        ndim = self._data.ndim
-        if not -max(ndim, 1) <= dim < max(ndim, 1) or ndim == 0:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})")
-        return dim % ndim, self._data.shape[dim % ndim]
+        if not self._data.ndim:
+            raise RuntimeError(f"{op} expects at least a 1-dimensional tensor")
+        d = normalize_dim(dim, self._data.ndim, None)
+        return d, self._data.shape[d]
 
     # ------------------------------------------------------------------ in place
     # Each in-place op is its out-of-place twin written back into this tensor's

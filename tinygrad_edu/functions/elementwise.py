@@ -77,8 +77,9 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = aᵇ.  ∂z/∂a = b·aᵇ⁻¹, ∂z/∂b = aᵇ·ln a (both 0 at a = 0 where the limit is,
-    as in torch)."""
+    """z = aᵇ.  ∂z/∂a = b·aᵇ⁻¹ (0 where b = 0, as in torch, even at a = 0 or nan),
+    ∂z/∂b = aᵇ·ln a (0 at a = 0 for b ≥ 0, the limit, as in torch). At b = 0 the
+    second derivative ∂²z/∂a∂b = 1/a keeps its analytic value, where torch gives 0."""
     formula = "∂z/∂a = b·a^(b−1),  ∂z/∂b = a^b·ln a"
 
     @staticmethod
@@ -97,17 +98,26 @@ class Pow(Function):
     def _backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        zero = np.zeros((), a.dtype)
         ga = gb = None
-        if need_a:                          # at a = b = 0 the limit is 0, not 0·0⁻¹ = nan
-            base = a
-            if np.count_nonzero(b._data) != b._data.size:     # some exponent is 0
-                base = Where.apply((a._data == 0) & (b._data == 0), np.ones((), a.dtype), a)
-            ga = grad * b * base ** (b - 1)
+        if need_a and not b._data.ndim and not b._data and not b.requires_grad:
+            ga = Tensor._make(np.zeros(np.broadcast_shapes(a.shape, grad.shape), a.dtype),
+                              False, None)          # a ** 0: a constant 0, as torch
+        elif need_a:
+            if np.count_nonzero(b._data) == b._data.size:     # no exponent is 0
+                ga = grad * b * a ** (b - 1)
+            else:       # b = 0: 0, not 0·aᵇ⁻¹ = nan at a = 0 or nan, nor 0·∞ for grad = ∞
+                b0 = b._data == 0
+                bad = b0 & ~np.isfinite(a._data ** (b._data - 1))
+                base = Where.apply(bad, np.ones((), a.dtype), a) if bad.any() else a
+                ga = grad * (b * base ** (b - 1))           # b·aᵇ⁻¹: d/db at b = 0 is 1/a
+                if not np.isfinite(grad._data).all():
+                    ga = Where.apply(b0 & ~np.isfinite(grad._data), zero, ga)
         if need_b:                          # aᵇ·ln a → 0 as a → 0⁺ when b ≥ 0 (as torch)
-            base = a
-            if np.count_nonzero(a._data) != a._data.size:     # some base is 0
-                base = Where.apply((a._data == 0) & (b._data >= 0), np.ones((), a.dtype), a)
-            gb = grad * out * base.log()
+            local = out * a.log()           # (selected before the product with grad, so
+            if np.count_nonzero(a._data) != a._data.size:     # its derivative in grad
+                local = Where.apply((a._data == 0) & (b._data >= 0), zero, local)  # is 0)
+            gb = grad * local
         return ga, gb
 
 
@@ -237,13 +247,20 @@ class Sqrt(Function):
             return grad / (2 * out)
 
 
+def sign(a: np.ndarray) -> np.ndarray:
+    """sign(a) ∈ {−1, 0, 1}, with sign(nan) = 0 as in torch (NumPy's is nan)."""
+    if a.dtype.kind != "f":
+        return np.sign(a)
+    return np.where(np.isnan(a), a.dtype.type(0), np.sign(a))
+
+
 class Abs(Function):
-    """z = |a|.  ∂z/∂a = sign(a) (0 at 0, like PyTorch)."""
+    """z = |a|.  ∂z/∂a = sign(a) (0 at 0 and at nan, like PyTorch)."""
     formula = "∂z/∂a = sign(a)"
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(np.sign(a))
+        ctx.save_for_backward(sign(a))
         return np.abs(a)
 
     @staticmethod
@@ -259,7 +276,8 @@ class Sin(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(a)
+        with np.errstate(invalid="ignore"):     # sin(±∞) = nan, as torch
+            return np.sin(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -274,7 +292,8 @@ class Cos(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.cos(a)
+        with np.errstate(invalid="ignore"):     # cos(±∞) = nan, as torch
+            return np.cos(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -419,7 +438,8 @@ class Softplus(Function):
         scaled = a * beta
         linear = scaled > threshold
         ctx.save_for_backward(a, linear)
-        soft = np.logaddexp(0, scaled) / beta
+        with np.errstate(invalid="ignore"):     # nan stays nan, as torch
+            soft = np.logaddexp(0, scaled) / beta
         return np.where(linear, a, soft).astype(a.dtype, copy=False)
 
     @staticmethod

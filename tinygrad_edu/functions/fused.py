@@ -68,12 +68,16 @@ class LayerNorm(Function):
                 bias: np.ndarray | None = None, ndim: int = 1, eps: float = 1e-5,
                 axes: tuple | None = None) -> np.ndarray:
         axes = _last_axes(ndim) if axes is None else axes
+        ctx.axes, ctx.eps = axes, eps
+        if not x.size:      # nothing to normalise (NumPy would warn "Mean of empty slice")
+            ctx.save_for_backward(x, weight, x, x)
+            return np.broadcast_to(x, np.broadcast_shapes(*(np.shape(a) for a in
+                                                          (x, weight, bias) if a is not None))).copy()
         centred = x - x.mean(axes, keepdims=True)
         var = np.square(centred).mean(axes, keepdims=True)
         rstd = 1 / np.sqrt(var + x.dtype.type(eps))
         xhat = centred
         xhat *= rstd                        # centred is fresh: normalise in place
-        ctx.axes, ctx.eps = axes, eps
         ctx.save_for_backward(x, weight, xhat, rstd)
         out = xhat if weight is None else xhat * weight
         if bias is not None:
@@ -84,6 +88,9 @@ class LayerNorm(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         axes = ctx.axes
         needs = ctx.needs_input_grad + (False, False)
+        if not grad._data.size:             # an empty input: every gradient is zeros
+            return tuple(np.zeros(np.shape(a), grad._data.dtype) if need else None
+                         for a, need in zip(ctx.inputs, needs))
         if is_grad_enabled():               # create_graph: x̂ and r as functions of x
             x, weight = ctx.saved_tensors[:2]
             xhat, rstd = _standardize(x, axes, ctx.eps)

@@ -45,7 +45,8 @@ class PutAdd(Function):
     def forward(ctx, g: np.ndarray, shape: tuple = (), pos: np.ndarray = None) -> np.ndarray:
         ctx.pos = pos
         out = np.zeros(int(np.prod(shape, dtype=np.int64)), g.dtype)
-        np.add.at(out, pos.reshape(-1), g.reshape(-1))
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            np.add.at(out, pos.reshape(-1), g.reshape(-1))
         return out.reshape(shape)
 
     @staticmethod

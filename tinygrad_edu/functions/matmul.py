@@ -15,7 +15,8 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ and ∞ − ∞, as torch
+            return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):

@@ -16,11 +16,15 @@ the inputs with Tensor ops, so second derivatives flow through them too.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import is_grad_enabled
 from ..autograd.function import Function
+from ..tensor import Tensor
+from .elementwise import Where
 from .shape import IndexScatter
 
 
@@ -33,7 +37,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
-        if x.ndim > 2:      # Speed: one 2-D BLAS product; NumPy's stacked matmul is ~9x slower
+        if x.ndim > 2 and x.shape[-1]:  # Speed: one 2-D BLAS product; stacked matmul ~9x slower
             out = np.matmul(x.reshape(-1, x.shape[-1]), weight.T).reshape(
                 x.shape[:-1] + weight.shape[:1])
         else:
@@ -50,11 +54,13 @@ class Linear(Function):
         needs = ctx.needs_input_grad            # (x, W) or (x, W, b)
         g2, x2 = g, x
         if g.ndim != 2:                                          # flatten batch dims
-            out_features, in_features = w.shape
-            g2, x2 = g.reshape(-1, out_features), x.reshape(-1, in_features)
+            rows = math.prod(x.shape[:-1])      # (not −1: a dimension may be 0)
+            g2, x2 = g.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
         gx = (g2 @ w).reshape(x.shape) if needs[0] else None     # (2-D: as in forward)
         gw = g2.T @ x2 if needs[1] else None
-        gb = g2.sum(0) if len(needs) == 3 and needs[2] else None
+        gb = None                   # (arrays: the ufunc itself, cheaper than .sum)
+        if len(needs) == 3 and needs[2]:
+            gb = np.add.reduce(g2, 0) if g2.__class__ is np.ndarray else g2.sum(0)
         return gx, gw, gb
 
 
@@ -82,11 +88,14 @@ class CrossEntropy(Function):
     def forward(ctx, x, target, weight=None, reduction="mean", ignore_index=None,
                 label_smoothing=0.0):
         # ignore_index is None unless some target equals it (F.cross_entropy checks)
-        shifted = x - x.max(1, keepdims=True) if x.shape[1] else x.copy()
-        probs = np.exp(shifted)
-        total = probs.sum(1, keepdims=True)
-        logp = shifted - np.log(total)
-        probs /= total
+        if x.shape[1]:
+            shifted = x - x.max(1, keepdims=True)
+            probs = np.exp(shifted)
+            total = probs.sum(1, keepdims=True)
+            logp = shifted - np.log(total)
+            probs /= total
+        else:       # no classes: nothing to normalise (and no ln 0 to warn about)
+            probs, logp = np.empty_like(x), np.empty_like(x)
         n_classes, eps = x.shape[1], label_smoothing
         wc = None if weight is None else \
             weight.astype(x.dtype).reshape((1, n_classes) + (1,) * (x.ndim - 2))
@@ -98,21 +107,23 @@ class CrossEntropy(Function):
             idx = idx.reshape(idx.shape[:1] + (1,) + idx.shape[1:])   # class dim back in
             wt = None if wc is None else wc.reshape(-1)[idx]          # weight of yᵢ
             vmask = None if valid is None else valid.reshape(idx.shape).astype(x.dtype)
-            if vmask is not None:
-                wt = vmask if wt is None else wt * vmask
+            if vmask is not None:       # (selected: an ignored weight may be inf)
+                wt = vmask if wt is None else np.where(valid.reshape(idx.shape), wt, 0)
             loss = -logp[_class_entries(idx)]
-            if wt is not None:
-                loss *= wt
-            if eps:
-                smooth = -(logp if wc is None else logp * wc).sum(1, keepdims=True) / n_classes
-                if vmask is not None:
-                    smooth *= vmask
-                loss = (1 - eps) * loss + eps * smooth
+            with np.errstate(invalid="ignore", over="ignore"):     # ∞ weights: as torch
+                if wt is not None:
+                    loss *= wt
+                if eps:
+                    smooth = -(logp if wc is None else logp * wc).sum(1, keepdims=True) \
+                        / n_classes
+                    loss = (1 - eps) * loss + eps * smooth
+            if vmask is not None:       # ignored: 0, even where the logits are nan (torch)
+                loss[~valid.reshape(idx.shape)] = 0
             loss = loss[:, 0]
             ctx.idx, ctx.wt, ctx.vmask = idx, wt, vmask
             denom = loss.size if wt is None else wt.sum()
         else:
-            q = target if eps == 0 else target * (1 - eps) + eps / n_classes
+            q = target if eps == 0 else target * (1 - eps) + eps / max(n_classes, 1)
             if wc is not None:
                 q = q * wc
             loss = -(q * logp).sum(1)
@@ -126,7 +137,10 @@ class CrossEntropy(Function):
             return total_loss
         if not denom:                   # no element counts (empty, or every target ignored)
             return np.asarray(np.nan, x.dtype)       # 0/0, as torch
-        return total_loss / x.dtype.type(denom)
+        if weight is None:
+            return total_loss / x.dtype.type(denom)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ weights: ∞/∞ = nan (torch)
+            return total_loss / x.dtype.type(denom)
 
     @staticmethod
     def backward(ctx, grad):
@@ -155,11 +169,17 @@ class CrossEntropy(Function):
             if eps:
                 spread = eps / n_classes if wc is None else wc * (eps / n_classes)
                 q += spread if ctx.vmask is None else spread * ctx.vmask
-            if ctx.needs_input_grad[0]:       # rows of q sum to 1 unless weighted/ignored
-                gx = (probs - q if ctx.wt is None else
-                      probs * q.sum(1, keepdims=True) - q) * coef
+            if ctx.needs_input_grad[0] and ctx.wt is None:      # rows of q sum to 1
+                gx = (probs - q) * coef
+            elif ctx.needs_input_grad[0]:     # weighted or ignored
+                if ctx.vmask is not None:     # ignored rows: no gradient flows in (torch
+                    keep = ctx.vmask != 0     # writes none there), whatever the upstream one
+                    coef = Where.apply(keep, coef, np.zeros((), x.dtype)) \
+                        if isinstance(coef, Tensor) else np.where(keep, coef, 0)
+                with np.errstate(invalid="ignore", over="ignore"):
+                    gx = (probs * q.sum(1, keepdims=True) - q) * coef
         else:
-            q = target if eps == 0 else target * (1 - eps) + eps / n_classes
+            q = target if eps == 0 else target * (1 - eps) + eps / max(n_classes, 1)
             if wc is not None:
                 q = q * wc
             if ctx.needs_input_grad[0]:

@@ -18,6 +18,12 @@ def _keepdim_shape(shape: tuple, axis: tuple | None) -> tuple:
     return tuple(1 if i in axis else s for i, s in enumerate(shape))
 
 
+def _reduced_shape(shape: tuple, axis: tuple | None) -> tuple:
+    """``shape`` without the reduced dimensions (``axis`` from ``normalize_dims``):
+    the shape of a reduction's result, without computing one."""
+    return () if axis is None else tuple(s for i, s in enumerate(shape) if i not in axis)
+
+
 def _require_float(op: str, a: np.ndarray) -> None:
     if a.dtype.kind not in "fc":
         raise RuntimeError(f"{op}(): could not infer output dtype. Input dtype must be "
@@ -32,7 +38,8 @@ class Sum(Function):
     def forward(ctx, a, dim=None, keepdim=False):
         axis = None if dim is None else normalize_dims(dim, a.ndim, None)
         ctx.in_shape, ctx.axis = a.shape, axis
-        return a.sum(axis=axis, keepdims=keepdim)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            return np.add.reduce(a, axis=axis, keepdims=keepdim)   # (a.sum's own ufunc)
 
     @staticmethod
     def backward(ctx, grad):
@@ -50,8 +57,10 @@ class Mean(Function):
         ctx.in_shape, ctx.axis = a.shape, axis
         if not a.size:              # NumPy would warn "Mean of empty slice"
             ctx.scale = 0.0
-            return np.full(a.sum(axis=axis, keepdims=keepdim).shape, np.nan, a.dtype)
-        out = a.mean(axis=axis, keepdims=keepdim)
+            shape = _keepdim_shape(a.shape, axis) if keepdim else _reduced_shape(a.shape, axis)
+            return np.full(shape, np.nan, a.dtype)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            out = a.mean(axis=axis, keepdims=keepdim)
         ctx.scale = np.size(out) / a.size
         return out
 
@@ -63,7 +72,9 @@ class Mean(Function):
 
 class Var(Function):
     """v = Σᵢ(aᵢ − ā)²/(N − c) for ``correction`` c (N − c ≤ 0 gives inf or nan, as
-    torch).  ∂v/∂aᵢ = 2(aᵢ − ā)/(N − c) (the terms through ā sum to zero)."""
+    torch).  ∂v/∂aᵢ = 2(aᵢ − ā)/(N − c) (the terms through ā sum to zero). Over the
+    whole tensor with N − c ≤ 0 the gradient is torch's constant: nan where aᵢ = ā,
+    +∞ elsewhere."""
     formula = "∂v/∂aᵢ = 2(aᵢ − ā)/(N − c)"
 
     @staticmethod
@@ -75,15 +86,20 @@ class Var(Function):
         ctx.axis, ctx.kshape = axis, _keepdim_shape(a.shape, axis)
         n = int(np.prod([a.shape[i] for i in (range(a.ndim) if axis is None else axis)]))
         dof = a.dtype.type(max(n - correction, 0))
-        with np.errstate(divide="ignore", invalid="ignore"):     # 0/0 and x/0, as torch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # 0/0, x/0, as torch
             ctx.scale = 2 / dof
             centred = a - (a.mean(axis=axis, keepdims=True) if a.size else np.nan)
             out = np.sum(centred * centred, axis=axis, keepdims=keepdim) / dof
+        ctx.constant = None
+        if axis is None and dof <= 0:
+            ctx.constant = np.where(centred == 0, np.nan, np.inf).astype(a.dtype)
         ctx.save_for_backward(a)
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.constant is not None:
+            return grad.reshape(ctx.kshape) * ctx.constant
         a, = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):     # ∞·0 where N − c ≤ 0
             centred = a - a.mean(ctx.axis, keepdim=True)
@@ -168,22 +184,23 @@ class LogSumExp(Function):
                 out = np.log(np.sum(a, axis=axis, keepdims=True))
         ctx.kshape = out.shape
         if not keepdim:
-            out = out.reshape(np.sum(a, axis=axis).shape)
+            out = out.reshape(_reduced_shape(a.shape, axis))
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        return grad.reshape(ctx.kshape) * (a - out.reshape(ctx.kshape)).exp()
+        with np.errstate(invalid="ignore"):     # ∞ − ∞ where the result is ∞: nan, as torch
+            return grad.reshape(ctx.kshape) * (a - out.reshape(ctx.kshape)).exp()
 
 
 def _softmax_axis(op: str, a: np.ndarray, dim: int) -> int | None:
     """The one axis softmax normalises over (None for a 0-d input)."""
+    axis = normalize_dim(dim, a.ndim, None)         # (checked first, as torch)
     if a.dtype.kind not in "fc":
         raise NotImplementedError(f"{op}: not implemented for integer or bool tensors "
                                   f"(dtype {a.dtype}); convert the input with .float() first")
-    axis = normalize_dim(dim, a.ndim, None)
     return axis if a.ndim else None
 
 

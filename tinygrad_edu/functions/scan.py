@@ -6,9 +6,10 @@ import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, where
 from ..dims import normalize_dims
-from .reduce import _keepdim_shape
+from .elementwise import Where
+from .reduce import _keepdim_shape, _reduced_shape
 
 
 def _exclusive_cumprod(a: np.ndarray, axis: int, reverse: bool = False) -> np.ndarray:
@@ -18,7 +19,8 @@ def _exclusive_cumprod(a: np.ndarray, axis: int, reverse: bool = False) -> np.nd
     shifted = np.concatenate([np.ones_like(np.take(a, [0], axis)) if a.shape[axis] else
                               np.take(a, [], axis), np.take(a, range(a.shape[axis] - 1), axis)],
                              axis)
-    return np.cumprod(shifted, axis)
+    with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
+        return np.cumprod(shifted, axis)
 
 
 class Cumsum(Function):
@@ -28,7 +30,8 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray, dim: int = 0) -> np.ndarray:
         ctx.dim = dim
-        return np.cumsum(a, axis=dim, dtype=a.dtype)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            return np.cumsum(a, axis=dim, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -77,8 +80,8 @@ class Cumprod(Function):
 
 
 class Prod(Function):
-    """z = Πᵢ aᵢ (over ``dim`` or all).  ∂z/∂aᵢ = Πⱼ≠ᵢ aⱼ (exact at zeros; recorded for
-    higher orders only where no aᵢ is 0, as z / aᵢ)."""
+    """z = Πᵢ aᵢ (over ``dim`` or all).  ∂z/∂aᵢ = Πⱼ≠ᵢ aⱼ, exact at zeros (recorded for
+    higher orders as the product of a with its i-th entry set to 1, for every i)."""
     formula = "∂z/∂aᵢ = Π_{j≠i} aⱼ"
 
     @property
@@ -89,23 +92,29 @@ class Prod(Function):
     def forward(ctx, a: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
         ctx.dim, ctx.in_shape = dim, a.shape
         ctx.save_for_backward(a)
-        return np.prod(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
+        with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
+            return np.prod(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         kshape = _keepdim_shape(ctx.in_shape, ctx.dim)
         if is_grad_enabled():
             a, = ctx.saved_tensors
-            if not np.all(a._data):
-                raise NotImplementedError("prod: higher-order gradients at inputs that are "
-                                          "0 are not supported")
-            out = a.prod(ctx.dim, keepdim=True) if ctx.dim is not None else a.prod()
-            return grad.reshape(kshape) * out.reshape(kshape) / a
+            flat = a.reshape(-1) if ctx.dim is None or not a.ndim else a
+            d = 0 if ctx.dim is None else ctx.dim
+            n = flat.shape[d]
+            # others[…, i, …] = Π over j of (1 if j = i else a[…, j, …]): an (n, n) grid
+            # along d, whose product over the second axis is a product of Tensors
+            eye = np.eye(n, dtype=bool).reshape((n, n) + (1,) * (flat.ndim - d - 1))
+            grid = flat.unsqueeze(d).expand(*flat.shape[:d], n, *flat.shape[d:])
+            others = where(eye, 1.0, grid).prod(d + 1) if n else flat
+            return grad.reshape(kshape) * others.reshape(a.shape)
         a, = ctx.saved_arrays
-        flat = a.reshape(-1) if ctx.dim is None else a
+        flat = a.reshape(-1) if ctx.dim is None or not a.ndim else a
         d = 0 if ctx.dim is None else ctx.dim
-        others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
-        return grad._data.reshape(kshape) * others.reshape(a.shape)
+        with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
+            others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
+            return grad._data.reshape(kshape) * others.reshape(a.shape)
 
 
 class _Extreme(Function):
@@ -119,14 +128,16 @@ class _Extreme(Function):
         axis = normalize_dims(dim, a.ndim, None)
         out = cls.numpy(a, axis=axis, keepdims=True)
         hit = (a == out).astype(a.dtype)
-        ctx.save_for_backward(hit / hit.sum(axis=axis, keepdims=True))
+        with np.errstate(invalid="ignore"):     # a nan extreme: no hit, 0/0 = nan (torch)
+            ctx.save_for_backward(hit / hit.sum(axis=axis, keepdims=True))
         ctx.kshape = out.shape
         return out if keepdim else cls.numpy(a, axis=axis)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (share,), grad = ctx.unpack(grad)
-        return grad.reshape(ctx.kshape) * share
+        with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
+            return grad.reshape(ctx.kshape) * share
 
 
 class Amax(_Extreme):
@@ -157,11 +168,12 @@ class Norm(Function):
         elif p == 0:
             out = np.sum(a != 0, axis=axis, keepdims=True).astype(a.dtype)
         else:
-            out = np.sum(absa ** p, axis=axis, keepdims=True) ** (1.0 / p)
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):   # as torch
+                out = np.sum(absa ** p, axis=axis, keepdims=True) ** (1.0 / p)
         out = np.asarray(out, a.dtype)
         ctx.p, ctx.kshape = p, out.shape
         if not keepdim:
-            out = out.reshape(np.sum(a, axis=axis).shape)
+            out = out.reshape(_reduced_shape(a.shape, axis))
         ctx.save_for_backward(a, out)      # the output itself: differentiable once more
         return out
 
@@ -170,22 +182,21 @@ class Norm(Function):
         a, out = ctx.saved_tensors
         p, g = ctx.p, grad.reshape(ctx.kshape)
         z = out.reshape(ctx.kshape)
+        dtype = a._data.dtype
         if p == 0:
-            return g * 0 * a
-        zero = z._data == 0
-        safe = Tensor._make(np.where(zero, 1, z._data).astype(z._data.dtype), False, None) \
-            if zero.any() else z
+            return Tensor._make(np.zeros(a.shape, dtype), False, None)
         if p in (float("inf"), float("-inf")):
-            hit = (a.abs()._data == z._data).astype(a._data.dtype)
-            share = hit / hit.sum(axis=tuple(i for i, s in enumerate(ctx.kshape) if s == 1),
-                                  keepdims=True)
+            hit = (a.abs()._data == z._data).astype(dtype)
+            with np.errstate(invalid="ignore"):     # a nan norm: no hit, 0/0 (as torch)
+                share = hit / hit.sum(axis=tuple(i for i, s in enumerate(ctx.kshape)
+                                                 if s == 1), keepdims=True)
             return g * a.sign() * share
         if p == 1:
             return g * a.sign()
-        if p == 2:
-            return g * a / safe * (~zero).astype(a._data.dtype)
-        return g * a.sign() * a.abs() ** (p - 1) / safe ** (p - 1) * \
-            (~zero).astype(a._data.dtype)
+        zero = z._data == 0     # selected, both ways, so z stays differentiable elsewhere
+        safe = Where.apply(zero, np.ones((), dtype), z) if zero.any() else z
+        local = a / safe if p == 2 else a.sign() * a.abs() ** (p - 1) / safe ** (p - 1)
+        return g * (Where.apply(zero, np.zeros((), dtype), local) if zero.any() else local)
 
 
 __all__ = ["Cumsum", "Cumprod", "Prod", "Amax", "Amin", "Norm"]

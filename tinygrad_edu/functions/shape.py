@@ -68,7 +68,9 @@ class SumToShape(Function):
         lead = a.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
-        return np.sum(a, axis=axes).reshape(shape)
+        # (no np.errstate: this sums every broadcast gradient, like Add a hot path; the
+        # ufunc itself, not np.sum's wrappers: the cheaper call)
+        return np.add.reduce(a, axis=axes).reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -120,7 +122,8 @@ class IndexScatter(Function):
         if is_basic_index(index):
             out[index] = g
         else:
-            np.add.at(out, index, g)
+            with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+                np.add.at(out, index, g)
         return out
 
     @staticmethod
@@ -153,15 +156,31 @@ class Cat(Function):
             if not a.ndim:
                 raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot "
                                    f"be concatenated")
-        dim = normalize_dim(dim, arrays[0].ndim, None)
-        ctx.dim, ctx.sizes = dim, [a.shape[dim] for a in arrays]
-        return np.concatenate(arrays, axis=dim)
+        # torch skips empty 1-D tensors (its legacy "no tensor") among others of more dims
+        parts = [a for a in arrays if a.shape != (0,)]
+        if not parts:               # nothing but empty 1-D tensors: any dim gives one
+            ctx.sizes = [None] * len(arrays)
+            return np.concatenate(arrays)
+        ndim = parts[0].ndim
+        dim = normalize_dim(dim, ndim, None)
+        bad = next((a for a in parts if a.ndim != ndim), None)
+        if bad is not None:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} "
+                               f"and {bad.ndim}")
+        ctx.dim = dim
+        ctx.sizes = [a.shape[dim] if a.ndim == ndim else None for a in arrays]
+        return np.concatenate(parts, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        bounds = np.cumsum([0] + ctx.sizes)
-        return tuple(grad[_slice_along(grad.ndim, ctx.dim, slice(int(lo), int(hi)))]
-                     for lo, hi in zip(bounds[:-1], bounds[1:]))
+        grads, lo = [], 0
+        for n in ctx.sizes:
+            if n is None:           # a skipped empty 1-D tensor
+                grads.append(np.zeros((0,), grad._data.dtype))
+            else:
+                grads.append(grad[_slice_along(grad.ndim, ctx.dim, slice(lo, lo + n))])
+                lo += n
+        return tuple(grads)
 
 
 class Stack(Function):
@@ -170,8 +189,9 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
+        ctx.dim = normalize_dim(dim, arrays[0].ndim + 1, None) if arrays else 0
         _check_joinable("stack", arrays)
-        ctx.dim, ctx.count = normalize_dim(dim, arrays[0].ndim + 1, None), len(arrays)
+        ctx.count = len(arrays)
         return np.stack(arrays, axis=ctx.dim)
 
     @staticmethod
@@ -184,8 +204,6 @@ def _pad_widths(ndim: int, pad: tuple) -> list:
     if len(pad) % 2 or len(pad) // 2 > ndim:
         raise ValueError(f"pad: needs pairs of widths for at most {ndim} dimensions, "
                          f"got {pad}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: widths must be non-negative, got {pad}")
     widths = [(0, 0)] * ndim
     for i in range(len(pad) // 2):
         widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
@@ -203,7 +221,7 @@ def _check_pad_mode(shape: tuple, pad: tuple, mode: str) -> None:
     if len(pad) % 2 or k not in (1, 2, 3) or ndim not in (k + 1, k + 2):
         raise NotImplementedError(f"pad: padding size {len(pad)} is not supported for "
                                   f"{ndim}D input tensor in mode {mode!r} (pad {pad})")
-    if mode != "circular" and not all(shape[1:]):
+    if mode != "circular" and not all(shape[1:] if ndim == k + 2 else shape):
         raise RuntimeError(f"pad: expected {k + 1}D or {k + 2}D (batch mode) tensor with "
                            f"possibly 0 batch size and other non-zero dimensions for input, "
                            f"but got: {list(shape)} (mode {mode!r})")
@@ -220,18 +238,28 @@ def _check_pad_mode(shape: tuple, pad: tuple, mode: str) -> None:
 
 
 class Pad(Function):
-    """z = a surrounded by a constant border.  ∂L/∂a = the interior of ∂L/∂z."""
+    """z = a surrounded by a constant border; a negative width crops instead (as
+    torch).  ∂L/∂a = ∂L/∂z padded with the opposite widths: the border cut off, the
+    cropped part given 0."""
     formula = "∂L/∂a = ∂L/∂z with the border cut off"
 
     @staticmethod
     def forward(ctx, a, pad=(), mode="constant", value=0.0):
         widths = _pad_widths(a.ndim, pad)
-        ctx.interior = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+        ctx.pad = pad
+        if min(pad, default=0) < 0:             # crop first
+            for d, ((lo, hi), n) in enumerate(zip(widths, a.shape)):
+                if n + min(lo, 0) + min(hi, 0) < 0:
+                    raise RuntimeError(f"narrow(): length must be non-negative. (pad {pad} "
+                                       f"of a dimension of size {n})")
+            a = a[tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in
+                        zip(widths, a.shape))]
+            widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
         return np.pad(a, widths, mode="constant", constant_values=value)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad[ctx.interior]
+        return Pad.apply(grad, pad=tuple(-p for p in ctx.pad))
 
 
 def pad(x: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Tensor:

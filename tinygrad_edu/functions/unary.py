@@ -9,9 +9,15 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .elementwise import Where
+from .elementwise import Where, sign
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _quiet() -> np.errstate:
+    """NumPy's floating-point warnings off (1/0, 0·∞, overflow), for the backward
+    formulas of these ops: torch computes them silently."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 class Log2(Function):
@@ -27,7 +33,8 @@ class Log2(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (a,), grad = ctx.unpack(grad)
-        return grad / (a * _LN2)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad / (a * _LN2)
 
 
 class Log10(Function):
@@ -43,7 +50,8 @@ class Log10(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (a,), grad = ctx.unpack(grad)
-        return grad / (a * _LN10)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad / (a * _LN10)
 
 
 class Log1p(Function):
@@ -60,7 +68,8 @@ class Log1p(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (a,), grad = ctx.unpack(grad)
-        return grad / (a + 1)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad / (a + 1)
 
 
 class Expm1(Function):
@@ -77,7 +86,8 @@ class Expm1(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
-        return grad * (out + 1)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad * (out + 1)
 
 
 class Exp2(Function):
@@ -94,7 +104,8 @@ class Exp2(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
-        return grad * (out * _LN2)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad * (out * _LN2)
 
 
 class Reciprocal(Function):
@@ -111,7 +122,8 @@ class Reciprocal(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
-        return -(grad * (out * out))
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return -(grad * (out * out))
 
 
 class Rsqrt(Function):
@@ -128,7 +140,14 @@ class Rsqrt(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
-        return grad * (out * out * out * -0.5)
+        with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
+            return grad * (out * out * out * -0.5)
+
+
+def _zero_grad(grad: Tensor) -> Tensor:
+    """The gradient of a piecewise-constant function: zeros, even where the upstream
+    gradient is ∞ or nan (0·∞ would be nan; torch gives 0)."""
+    return Tensor._make(np.zeros_like(grad._data), False, None)
 
 
 class _Step(Function):
@@ -143,7 +162,7 @@ class _Step(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad * 0
+        return _zero_grad(grad)
 
 
 class Floor(_Step):
@@ -161,8 +180,8 @@ class Trunc(_Step):
 
 
 class Sign(_Step):
-    """z = sign(a) ∈ {−1, 0, 1}.  ∂z/∂a = 0."""
-    numpy = staticmethod(np.sign)
+    """z = sign(a) ∈ {−1, 0, 1} (0 for nan, as torch).  ∂z/∂a = 0."""
+    numpy = staticmethod(sign)
 
 
 class Round(Function):
@@ -179,7 +198,7 @@ class Round(Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad * 0
+        return _zero_grad(grad)
 
 
 class Frac(Function):
@@ -188,7 +207,8 @@ class Frac(Function):
 
     @staticmethod
     def forward(ctx, a: np.ndarray) -> np.ndarray:
-        return a - np.trunc(a)
+        with np.errstate(invalid="ignore"):         # frac(±∞) = nan, as torch
+            return a - np.trunc(a)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
@@ -198,7 +218,7 @@ class Frac(Function):
 class Remainder(Function):
     """z = a − b·⌊a/b⌋ (the sign of b, Python's %).  ∂z/∂a = 1, ∂z/∂b = −⌊a/b⌋."""
     formula = "∂z/∂a = 1,  ∂z/∂b = −⌊a/b⌋"
-    rounding = staticmethod(np.floor)
+    rounding = staticmethod(np.floor_divide)    # ⌊a/b⌋ as Python's //: −1 for 0.3 // −∞
     numpy = staticmethod(np.remainder)
 
     @classmethod
@@ -206,20 +226,21 @@ class Remainder(Function):
         if a.dtype.kind in "iub" and np.any(b == 0):
             raise ZeroDivisionError(f"{cls.__name__.lower()}: integer division by zero")
         with np.errstate(divide="ignore", invalid="ignore"):     # x % 0 = nan for floats
-            ctx.quotient = cls.rounding(a / b).astype(a.dtype, copy=False) \
+            ctx.quotient = cls.rounding(a, b).astype(a.dtype, copy=False) \
                 if a.dtype.kind == "f" else None
             return cls.numpy(a, b)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         need_b = ctx.needs_input_grad[1]
-        return grad, (grad * -ctx.quotient if need_b else None)
+        with _quiet():
+            return grad, (grad * -ctx.quotient if need_b else None)
 
 
 class Fmod(Remainder):
     """z = a − b·trunc(a/b) (the sign of a, C's fmod).  ∂z/∂a = 1, ∂z/∂b = −trunc(a/b)."""
     formula = "∂z/∂a = 1,  ∂z/∂b = −trunc(a/b)"
-    rounding = staticmethod(np.trunc)
+    rounding = staticmethod(lambda a, b: np.trunc(a / b))     # a/b rounded towards 0
     numpy = staticmethod(np.fmod)
 
 
@@ -230,14 +251,16 @@ class Lerp(Function):
     @staticmethod
     def forward(ctx, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b, w)
-        return a + w * (b - a)
+        with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
+            return a + w * (b - a)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple:
         (a, b, w), grad = ctx.unpack(grad)
         need_a, need_b, need_w = ctx.needs_input_grad
-        return ((grad * (1 - w) if need_a else None), (grad * w if need_b else None),
-                (grad * (b - a) if need_w else None))
+        with _quiet():
+            return ((grad * (1 - w) if need_a else None), (grad * w if need_b else None),
+                    (grad * (b - a) if need_w else None))
 
 
 class NanToNum(Function):

@@ -15,7 +15,7 @@ import numpy as np
 from .. import functions as _fn
 from ..functions.nn import conv_output_size
 from .. import random as _random
-from ..tensor import Tensor, _promote, where
+from ..tensor import Tensor, _promote, _torch_dtype_name, where
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
@@ -50,7 +50,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return input.gelu()
     if approximate == "tanh":
-        return _fn.GELUTanh.apply(input._float())
+        return _fn.GELUTanh.apply(input._only_float("gelu"))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -73,6 +73,8 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x·Wᵀ + b, W of shape (out_features, in_features); one fused node."""
     w_shape, x_shape = weight._data.shape, input._data.shape
+    if len(w_shape) == 1 and bias is None and x_shape[-1:] == w_shape:
+        return input @ weight           # a vector of weights: torch's x·w
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got "
                          f"shape {tuple(weight.shape)} (input shape {tuple(input.shape)})")
@@ -303,13 +305,40 @@ def _class_target(op: str, input: Tensor, target: Tensor, ignore_index: int) -> 
 
 
 def _class_dim_first(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, bool]:
-    """Unbatched (C,) input with a 0-d target becomes a batch of one."""
+    """Unbatched (C,) input with a 0-d target becomes a batch of one. A 0-d input has
+    no class dimension: torch's errors."""
     ndim = input._data.ndim
     if ndim == 0:
-        raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
+        if op == "nll_loss":
+            raise ValueError("Expected 1 or more dimensions (got 0)")
+        if target._data.dtype.kind != "f":
+            name = _torch_dtype_name(target._data.dtype).capitalize()
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {name}")
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     if ndim == 1:
         return input.unsqueeze(0), target.reshape((1,) + target.shape), True
     return input, target, False
+
+
+def _same_scalar_type(x: Tensor, weight: Any) -> None:
+    """torch's class weights must have the input's dtype."""
+    if isinstance(weight, Tensor) and weight._data.dtype != x._data.dtype:
+        raise RuntimeError(f"expected scalar type "
+                           f"{_torch_dtype_name(x._data.dtype).capitalize()} but found "
+                           f"{_torch_dtype_name(weight._data.dtype).capitalize()}")
+
+
+def _no_classes(x: Tensor, reduction: str, unbatched: bool, smoothing: float = 0.0) -> Tensor:
+    """The class-index loss over no classes (every target is ignore_index, or it would
+    have been refused): 0 per element (nan with label smoothing: its mean over no
+    classes is 0/0), a mean of nan (0/0), every gradient 0."""
+    loss = x.sum(1)             # zeros of the target's shape, in the graph of x
+    if smoothing:
+        loss = where(np.bool_(True), np.nan, loss)
+    if reduction == "none":
+        return loss.squeeze(0) if unbatched else loss
+    return loss.sum() if reduction == "sum" else where(np.bool_(True), np.nan, loss.sum())
 
 
 def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
@@ -327,10 +356,14 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
     x, t, unbatched = _class_dim_first("cross_entropy", input, target)
     ignored = None
     if t._data.dtype.kind == "f" and t._data.shape == x._data.shape:
-        t = t.to(x.dtype)
+        if t._data.dtype != x._data.dtype:      # probabilities: torch promotes
+            x, t = _promote(x, t)
     else:
         if _class_target("cross_entropy", x, t, ignore_index)[1]:
             ignored = ignore_index
+        if not x._data.shape[1]:
+            return _no_classes(x, reduction, unbatched, label_smoothing)
+    _same_scalar_type(x, weight)
     w = None
     if weight is not None:
         w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
@@ -349,16 +382,23 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None,
     _check_reduction("nll_loss", reduction)
     x, t, unbatched = _class_dim_first("nll_loss", input, _as_tensor(target, input))
     idx = _class_target("nll_loss", x, t, ignore_index)[0]
+    if not x._data.shape[1]:
+        return _no_classes(x, reduction, unbatched)
     valid = idx != ignore_index
     idx = np.where(valid, idx, 0)
+    _same_scalar_type(x, weight)
     w = np.ones(x.shape[1], x.dtype) if weight is None else \
         np.asarray(weight._data if isinstance(weight, Tensor) else weight, x.dtype)
-    wt = w[idx] * valid
+    wt = np.where(valid, w[idx], 0)
     # move the class dimension last, then pick one entry per row
     rows = x.permute(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
     picked = rows[np.arange(rows.shape[0]), idx.ravel()].reshape(idx.shape)
+    if not valid.all():         # ignored: a loss of 0, even where the input is nan (torch)
+        picked = where(valid, picked, 0.0)
     loss = -(picked * wt.astype(x.dtype))
     if reduction == "mean":
+        if not wt.sum():        # nothing counted: 0/0 = nan, but a gradient of 0 (torch)
+            return where(np.bool_(True), np.nan, loss.sum())
         return loss.sum() / wt.sum()
     if unbatched and reduction == "none":
         loss = loss.squeeze(0)
@@ -370,8 +410,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("mse_loss", reduction)
     target = _as_tensor(target, input)
     _check_same_shape("mse_loss", input, target)
-    if input._data.dtype != target._data.dtype:     # torch's promotion: float32 vs an
-        input, target = _promote(input, target)     # integer target stays float32
+    input, target = _promote_broadcast(input, target)
     return _fn.MSE.apply(input, target, reduction=reduction)
 
 
@@ -380,7 +419,21 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("l1_loss", reduction)
     target = _as_tensor(target, input)
     _check_same_shape("l1_loss", input, target)
+    input, target = _promote_broadcast(input, target)
     return _reduce((input - target).abs(), reduction)
+
+
+def _promote_broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """Both in one dtype as torch's losses promote them: after broadcasting, so a 0-d
+    operand counts as much as the other (float32 with a float64 target is float64; an
+    integer target with float32 input stays float32)."""
+    a, b = input._data.dtype, target._data.dtype
+    if a == b:
+        return input, target
+    if (a.kind == "f") == (b.kind == "f"):
+        common = np.promote_types(a, b)
+        return input.to(common), target.to(common)
+    return _promote(input, target)
 
 
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
@@ -392,9 +445,10 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     target = _as_tensor(target, input)
     _check_same_shape("huber_loss", input, target)
-    diff = input - target
+    diff = input - target.to(input.dtype)       # the input's dtype, as torch
     small = diff.abs()._data < delta
-    loss = where(small, diff * diff * 0.5, (diff.abs() - 0.5 * delta) * delta)
+    inner = where(small, diff, 0.0)     # (so an infinite diff gives the square branch
+    loss = where(small, inner * inner * 0.5, (diff.abs() - 0.5 * delta) * delta)  # no 0·∞)
     return _reduce(loss, reduction)
 
 
@@ -407,12 +461,15 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Tensor | None = Non
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy: target shape {tuple(target.shape)} must equal "
                          f"input shape {tuple(input.shape)}")
-    if input._data.size and (input._data.min() < 0 or input._data.max() > 1):
-        raise ValueError("binary_cross_entropy: all elements of the input must be "
-                         "probabilities in [0, 1] (did you mean "
-                         "binary_cross_entropy_with_logits?)")
+    if input._data.size and not (input._data.min() >= 0 and input._data.max() <= 1):
+        raise RuntimeError("all elements of input should be between 0 and 1 "   # (or nan)
+                           "(binary_cross_entropy takes probabilities; did you mean "
+                           "binary_cross_entropy_with_logits?)")
     _not_differentiable("binary_cross_entropy", weight=weight)
-    loss = _fn.BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Found dtype {_torch_dtype_name(target._data.dtype).capitalize()} "
+                           f"but expected {_torch_dtype_name(input._data.dtype).capitalize()}")
+    loss = _fn.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -440,8 +497,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,
                          f"must equal input shape {tuple(input.shape)}")
     _not_differentiable("binary_cross_entropy_with_logits", weight=weight,
                         pos_weight=pos_weight)
-    if pos_weight is None:
-        loss = input.softplus() - input * target
+    if target._data.dtype != input._data.dtype:     # the target's dtype, as torch
+        input = input.to(target.dtype)
+    if pos_weight is None:      # stable for x = ±∞ too (softplus(x) − x·y would be ∞ − ∞)
+        loss = (1 - target) * input + (-input).softplus()
     else:
         loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * (-input).softplus()
     if weight is not None:
@@ -453,6 +512,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,
 def _normalized_shape(shape: int | tuple | list, input: Tensor | None = None) -> tuple[int, ...]:
     """``normalized_shape`` as a tuple, checked against the input's last dimensions."""
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
     if input is not None and (len(shape) > input.ndim or
                               input._data.shape[input.ndim - len(shape):] != shape):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
@@ -471,6 +533,9 @@ def layer_norm(input: Tensor, normalized_shape: int | tuple | list,
         if t is not None and t.shape != shape:
             raise RuntimeError(f"layer_norm: {name} has shape {tuple(t.shape)}, expected the "
                                f"normalized_shape {shape}")
+        if t is not None and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
+                               f"{_torch_dtype_name(input._data.dtype).capitalize()}")
     return _fn.LayerNorm.apply(input._float(), weight, bias, ndim=len(shape), eps=eps)
 
 
