@@ -309,3 +309,20 @@ def test_bce_with_logits_at_infinite_logits():
 ])
 def test_no_runtime_warnings_where_torch_is_silent(fn):
     both([[0.0, -1.0, 2.0]], fn)
+
+
+@pytest.mark.parametrize("name", ["div", "mul", "pow", "sub", "max"])
+def test_an_input_and_its_detached_twin_are_told_apart(name):
+    """``x.detach()`` and ``x`` share storage; a node with both as inputs must still
+    differentiate through the right one (second derivatives as torch's)."""
+    programs = {"div": lambda x: x.detach() / x, "mul": lambda x: x.detach() * x * x,
+                "pow": lambda x: x.detach() ** x, "sub": lambda x: (x.detach() - x) ** 2,
+                "max": lambda x: x.detach().maximum(x) * x}
+    results = {}
+    for lib in (te, torch):
+        x = lib.tensor([1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        g, = lib.autograd.grad(programs[name](x).sum(), x, create_graph=True)
+        h, = lib.autograd.grad(g.sum(), x)
+        results[lib] = (g.detach().numpy(), h.numpy())
+    for ours, theirs in zip(results[te], results[torch]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

@@ -279,9 +279,9 @@ def test_optimizer_step_bumps_versions_so_a_stale_graph_is_caught():
 
 def test_init_writes_in_place():
     w = te.empty(3, 4)
-    storage = w.detach().numpy()
+    storage = w.numpy()
     te.nn.init.constant_(w, 0.5)
-    assert w.detach().numpy() is storage and w._version == 1 and float(w.sum()) == 6.0
+    assert w.numpy() is storage and w._version == 1 and float(w.sum()) == 6.0
 
 
 # -- errors, and a failed op changes nothing ---------------------------------------------
@@ -320,7 +320,7 @@ def test_data_is_a_tensor_sharing_storage():
 
 def test_inplace_ops_keep_the_object_and_its_memory():
     x = te.arange(6.0).reshape(2, 3)
-    storage, ident = x.detach().numpy(), id(x)
+    storage, ident = x.numpy(), id(x)
     x += 1
     x *= 2
     x -= 1
@@ -328,7 +328,7 @@ def test_inplace_ops_keep_the_object_and_its_memory():
     x **= 2
     x[0] = 0.0
     x.clamp_(max=20.0)
-    assert id(x) == ident and x.detach().numpy() is storage and x._version == 7
+    assert id(x) == ident and x.numpy() is storage and x._version == 7
     np.testing.assert_allclose(x.numpy(), [[0, 0, 0], [12.25, 20, 20]])
 
 

@@ -313,7 +313,7 @@ def test_batchnorm1d_updates_its_buffers_in_place_like_torch(rng):
     np.testing.assert_allclose(state["running_var"].detach().numpy(), 0.9 + 0.1 * x.var(0, ddof=1),
                                rtol=1e-6)
     assert state["num_batches_tracked"].item() == 1
-    assert all(bn.state_dict()[k].detach().numpy() is a for k, a in
+    assert all(np.shares_memory(bn.state_dict()[k].detach().numpy(), a) for k, a in
                zip(("running_mean", "running_var", "num_batches_tracked"), arrays))
     assert bn.running_mean.dtype == np.float32 and bn.num_batches_tracked.dtype == np.int64
 

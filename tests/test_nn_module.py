@@ -30,7 +30,7 @@ def test_parameter_is_a_tensor_that_requires_grad():
     assert repr(p).startswith("Parameter containing:\ntensor([1., 2.]")
     assert not nn.Parameter(np.zeros(2), requires_grad=False).requires_grad
     t = te.tensor([1.0])
-    assert nn.Parameter(t).detach().numpy() is t.detach().numpy()              # shares storage, like torch
+    assert np.shares_memory(nn.Parameter(t).detach().numpy(), t.detach().numpy())              # shares storage, like torch
     with pytest.raises(AttributeError):
         nn.Parameter(t).extra = 1                      # __slots__: no per-instance dict
     assert type(p * 2) is te.Tensor                    # results of ops are plain tensors

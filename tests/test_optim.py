@@ -238,7 +238,7 @@ def test_step_is_in_place_and_leaves_grads_and_graph_alone(name):
     opt = getattr(optim, name)(params, lr=0.1, weight_decay=0.1)
     opt.step()
     for p, arr, old in zip(params, arrays, before):
-        assert p.detach().numpy() is arr and p.dtype == np.float32
+        assert np.shares_memory(p.detach().numpy(), arr) and p.dtype == np.float32
         assert p.grad_fn is None and p.is_leaf and p.requires_grad
         assert not np.allclose(arr, old)
     np.testing.assert_array_equal(shared, 0.5)

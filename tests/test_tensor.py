@@ -30,7 +30,7 @@ def test_creation_dtype(data, dtype):
 def test_creation_from_tensor_and_explicit_dtype():
     a = Tensor([1.0, 2.0])
     b = Tensor(a)
-    assert b.dtype == np.float32 and b.detach().numpy() is not a.detach().numpy()
+    assert b.dtype == np.float32 and not np.shares_memory(b.detach().numpy(), a.detach().numpy())
     np.testing.assert_array_equal(b.detach().numpy(), a.detach().numpy())
     assert te.tensor([1, 2], dtype=te.float64).dtype == np.float64
     assert te.tensor([1.7, 2.2], dtype=np.int64).tolist() == [1, 2]
@@ -85,7 +85,7 @@ def test_attributes():
     assert len(t) == 2
     assert t.is_leaf and t.grad_fn is None and t.grad is None and t.requires_grad
     assert t.name == "w"
-    assert t.numpy(force=True) is t.detach().numpy()     # shared, not copied
+    assert np.shares_memory(t.numpy(force=True), t.detach().numpy())     # shared, not copied
     with pytest.raises(RuntimeError, match=r"Use tensor.detach\(\).numpy\(\) instead"):
         t.numpy()
     assert t.tolist() == [[1, 2, 3], [4, 5, 6]]
@@ -155,9 +155,9 @@ def test_bad_data_type_raises():
 
 def test_setitem_writes_in_place():
     t = Tensor([1.0, 2.0])
-    storage = t.detach().numpy()
+    storage = t.numpy()
     t[0] = 3.0
-    assert t.tolist() == [3.0, 2.0] and t.detach().numpy() is storage and t._version == 1
+    assert t.tolist() == [3.0, 2.0] and t.numpy() is storage and t._version == 1
 
 
 # ------------------------------------------------------------------ dtype conversion
@@ -254,3 +254,14 @@ def test_the_constant_table_stays_small():
         y = x * (1.0 + k / 3000)
     assert float(y.item()) == pytest.approx(1.0 + 2999 / 3000)
     assert len(_CONSTANTS[np.dtype(np.float32)]) <= 1024
+
+
+@pytest.mark.parametrize("values", [[1.6, 3.2], [0.1, 0.25], [1e-5, 1.0], [1.0, 2.0], [1e9, 1.0],
+                                    [float("nan"), 1.5, float("inf")], [123456.5, 0.5],
+                                    [[1.5, 2.0], [3.0, 4.0]], [[-1.5, 2], [3, 400]], 3.25,
+                                    [1e8, 3.0], [2e8, 3.0], [], list(range(2000))])
+def test_repr_prints_numbers_as_torch(values):
+    torch = pytest.importorskip("torch")
+    ours = repr(te.tensor(values, dtype=te.float32))
+    theirs = repr(torch.tensor(values, dtype=torch.float32))
+    assert ours == theirs

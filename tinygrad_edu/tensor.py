@@ -278,7 +278,8 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(",
-                               precision=4, floatmode="maxprec_equal")
+                               formatter=_torch_number_format(self._data))
+        body = body.replace(", ..., ", ",  ..., ")        # torch's gap around "..."
         extras = []
         dt = self._data.dtype
         if dt != DEFAULT_FLOAT and dt != np.int64 and dt != np.bool_:   # as torch
@@ -311,8 +312,10 @@ class Tensor:
         return self
 
     def detach(self) -> "Tensor":
-        """The same data, cut from the graph (no grad_fn, no requires_grad)."""
-        return Tensor._make(self._data, False, None)
+        """The same storage, cut from the graph (no grad_fn, no requires_grad). Its
+        array is a new view object, so that a node whose inputs are ``x`` and
+        ``x.detach()`` can tell which one an array it saved came from."""
+        return Tensor._make(self._data.view(), False, None)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
@@ -1572,7 +1575,7 @@ class Tensor:
 
     def index_fill(self, dim: int, index: Any, value: Any) -> "Tensor":
         """``value`` at positions ``index`` along ``dim``, self elsewhere."""
-        d, _ = self._dim_size(dim) if self._data.ndim else (0, 1)
+        d, _ = self._dim_size(dim, "index_fill_") if self._data.ndim else (0, 1)
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
         if idx.ndim > 1:
             raise IndexError(f"index_fill_(): Index is supposed to be a vector, but got "
@@ -1676,6 +1679,34 @@ def _rederive_views(root: Tensor) -> None:
             for kind, arg in steps:
                 t = replay[kind](t, arg)
             _history.rewire(view, t.grad_fn)
+
+
+def _torch_number_format(arr: np.ndarray) -> dict | None:
+    """PyTorch's way of printing floats: whole numbers as ``2.``, others with 4
+    decimals, scientific (``1.0000e-05``) when the magnitudes span more than 1000× or
+    leave [1e-4, 1e8]; every number right-aligned to one width."""
+    if arr.dtype.kind != "f" or arr.size == 0:
+        return None
+    flat = arr.reshape(-1)
+    if flat.size > 1000:                    # printed summarized: judge what is shown
+        flat = np.concatenate([flat[:3], flat[-3:]])
+    with np.errstate(invalid="ignore", over="ignore"):
+        nonzero = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+        values = np.abs(nonzero)
+        whole = bool(np.all(values == np.ceil(values)))
+    spread = values.size and (values.max() / values.min() > 1000 or values.max() > 1e8
+                              or (not whole and values.min() < 1e-4))
+    if spread:
+        text = "{:.4e}".format
+    elif whole:
+        text = lambda v: f"{v:.0f}."     # noqa: E731
+    else:
+        text = "{:.4f}".format
+
+    def fmt(v: float) -> str:
+        return text(v) if np.isfinite(v) else str(float(v))
+    width = max(len(fmt(v)) for v in (nonzero if nonzero.size else flat))   # as torch
+    return {"float_kind": lambda v: fmt(v).rjust(width)}
 
 
 def _assign(old: Tensor, value: Any) -> Tensor:
