@@ -417,7 +417,7 @@ def run(lines: list[str], T: Any, F: Any) -> tuple[dict, int, BaseException | No
 
 def _array(t: Any) -> np.ndarray:
     if isinstance(t, te.Tensor):
-        return t.numpy()
+        return t.detach().numpy()
     if t._is_zerotensor():      # torch's lazy zero gradients (.numpy() can crash on them)
         return np.zeros(tuple(t.shape), str(t.dtype).split(".")[-1])
     return t.detach().resolve_neg().numpy()
