@@ -326,3 +326,26 @@ def test_an_input_and_its_detached_twin_are_told_apart(name):
         results[lib] = (g.detach().numpy(), h.numpy())
     for ours, theirs in zip(results[te], results[torch]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_no_runtime_warning_leaves_the_library_even_on_the_hot_paths(tmp_path):
+    """inf − inf in add/mul/linear/cross-entropy is silent as in torch (a warnings filter
+    scoped to the package: no per-call errstate cost); the user's own NumPy still warns."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = tmp_path / "hot.py"
+    script.write_text(
+        "import numpy as np\nimport tinygrad_edu as te\nimport tinygrad_edu.nn.functional as F\n"
+        "inf = float('inf')\n"
+        "a = te.tensor([[inf, 1.0, -inf]], requires_grad=True)\n"
+        "y = (a - a) * te.tensor([0.0, 1.0, 2.0]) + F.linear(a, te.ones(3, 3))\n"
+        "loss = F.cross_entropy(y, te.tensor([0])) + F.layer_norm(a, (3,)).sum()\n"
+        "loss.backward()\n"
+        "np.log(np.zeros(1))            # the user's own NumPy code\n")
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-W", "default", str(script)], capture_output=True,
+                            text=True, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    warnings_seen = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(warnings_seen) == 1 and "hot.py" in warnings_seen[0], result.stderr

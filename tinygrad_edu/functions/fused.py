@@ -73,8 +73,11 @@ class LayerNorm(Function):
             ctx.save_for_backward(x, weight, x, x)
             return np.broadcast_to(x, np.broadcast_shapes(*(np.shape(a) for a in
                                                           (x, weight, bias) if a is not None))).copy()
-        centred = x - x.mean(axes, keepdims=True)
-        var = np.square(centred).mean(axes, keepdims=True)
+        count = x.dtype.type(np.prod([x.shape[a] for a in axes]))
+        # means as ufunc reductions (not ndarray.mean): an inf input's warning is then
+        # raised in this module, where the package's warnings filter silences it
+        centred = x - np.add.reduce(x, axis=axes, keepdims=True) / count
+        var = np.add.reduce(np.square(centred), axis=axes, keepdims=True) / count
         rstd = 1 / np.sqrt(var + x.dtype.type(eps))
         xhat = centred
         xhat *= rstd                        # centred is fresh: normalise in place
