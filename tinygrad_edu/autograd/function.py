@@ -2,8 +2,8 @@
 ``ctx`` of the op and the node of the recorded graph.
 
 A ``Function`` subclass is one op: ``forward`` works on NumPy arrays, ``backward``
-on Tensors (so the backward pass can itself be recorded for higher-order
-gradients). Calling ``Op.apply(*inputs)`` runs ``forward`` and, when grad mode is
+on Tensors when it is itself recorded (``ctx.create_graph``, for higher-order
+gradients), else it may work on the bare arrays. Calling ``Op.apply(*inputs)`` runs ``forward`` and, when grad mode is
 on and an input requires grad, records the ``Function`` instance as the output's
 ``grad_fn``. That instance doubles as the ``ctx`` object (as in PyTorch): it keeps
 the inputs, what ``forward`` saved, and the hooks of its output.
@@ -37,11 +37,13 @@ class Function:
     """Base class of every op. Subclasses define two static methods:
 
         forward(ctx, *arrays, **params) -> np.ndarray
-        backward(ctx, grad: Tensor) -> Tensor | tuple[Tensor | None, ...]
+        backward(ctx, grad: Tensor) -> Tensor | np.ndarray | tuple[... | None, ...]
 
     ``backward`` returns one gradient per positional input of ``apply`` (``None``
     where there is none); gradients of broadcast inputs may keep the broadcast
-    shape: the engine sums them back to the input's shape.
+    shape: the engine sums them back to the input's shape. When ``ctx.create_graph``
+    is true the backward is being recorded and must return Tensors computed with
+    Tensor ops; otherwise it may compute on arrays and return them.
     """
 
     # Speed: slots make a node one small object, not an object plus its dict, so
@@ -106,11 +108,20 @@ class Function:
             return tuple(result)
         return saved[:-1]                   # (apply appended the output's array)
 
+    @property
+    def create_graph(self) -> bool:
+        """Whether this node's backward is itself being recorded: true exactly when the
+        engine runs it for ``backward(create_graph=True)`` / ``te.grad(...,
+        create_graph=True)`` (it records only then), so the backward must compute with
+        Tensor ops for second derivatives to flow; otherwise it may work on the bare
+        arrays (``saved_arrays``, ``grad._data``) and return arrays. Read-only."""
+        return _state["grad"]   # the engine sets grad mode to create_graph for the walk
+
     def unpack(self, grad: Tensor) -> tuple:
         """``(saved, grad)`` for a backward whose formula is plain arithmetic: the
         graph's Tensors when the backward is recorded (``create_graph``), else the bare
         arrays, so that one formula runs as Tensor ops or as plain NumPy."""
-        if _state["grad"]:
+        if self.create_graph:
             return self.saved_tensors, grad
         return self.saved_arrays, grad._data
 

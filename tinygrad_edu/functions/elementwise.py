@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
 from ..autograd.function import Function
 from ..tensor import Tensor
 
@@ -334,7 +333,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_arrays
-        if is_grad_enabled():       # create_graph: a recorded selection, differentiable in grad
+        if ctx.create_graph:  # a recorded selection, differentiable in grad
             return Where.apply(out <= 0, np.zeros((), grad.dtype), grad)
         return _zero_where(out <= 0, grad._data)
 
@@ -445,7 +444,7 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx, grad):
         outside, = ctx.saved_arrays             # selected, not multiplied (0·∞ = nan)
-        if is_grad_enabled():
+        if ctx.create_graph:
             return Where.apply(outside, np.zeros((), grad.dtype), grad)
         return _zero_where(outside, grad._data)
 

@@ -21,7 +21,6 @@ import math
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .shape import Cat
@@ -84,7 +83,7 @@ class LayerNorm(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         axes = ctx.axes
         needs = ctx.needs_input_grad + (False, False)
-        if is_grad_enabled():               # create_graph: x̂ and r as functions of x
+        if ctx.create_graph:  # x̂ and r as functions of x
             x, weight = ctx.saved_tensors[:2]
             xhat, rstd = _standardize(x, axes, ctx.eps)
             g = grad
@@ -133,7 +132,7 @@ class GELUTanh(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor):
-        if is_grad_enabled():               # create_graph: h as a function of a
+        if ctx.create_graph:  # h as a function of a
             a, = ctx.saved_tensors[:1]
             h = (((a + a * a * a * _GELU_A) * _GELU_C).tanh() + 1) * 0.5
             return grad * (h + a * (a * a * (3 * _GELU_A) + 1) * (2 * _GELU_C) * h * (1 - h))
@@ -210,7 +209,7 @@ class ScaledDotProductAttention(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         need_q, need_k, need_v, need_m = (ctx.needs_input_grad + (False,))[:4]
         keep, scale = ctx.keep, ctx.scale
-        if is_grad_enabled():                 # create_graph: P as a function of Q, K, M
+        if ctx.create_graph:  # P as a function of Q, K, M
             q, k, v, mask = ctx.saved_tensors[:4]
             probs = MaskedSoftmax.apply((q @ k.mT) * scale, mask)
             dropped = probs if keep is None else probs * keep
@@ -272,7 +271,7 @@ class LSTMPointwise(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
-        if is_grad_enabled():               # create_graph: the gates as functions of inputs
+        if ctx.create_graph:  # the gates as functions of inputs
             gates, c = ctx.saved_tensors[:2]
             si, sf, tg, so, _, tc = _lstm_gates(gates, c)
             gh, gc = grad.chunk(2, -1)

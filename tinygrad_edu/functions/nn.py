@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..autograd import is_grad_enabled
 from ..autograd.function import Function
 from .shape import IndexScatter
 
@@ -130,7 +129,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if is_grad_enabled():                 # create_graph: make them depend on x
+        if ctx.create_graph:  # make them depend on x
             x, target, _, _ = ctx.saved_tensors
             probs, logp = x.softmax(1), x.log_softmax(1)
         elif ctx.class_target:    # Speed: not recorded, so the same math on the arrays
@@ -191,7 +190,7 @@ class MSE(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y, diff = ctx.saved_tensors
-        if is_grad_enabled():                 # create_graph: make it depend on x and y
+        if ctx.create_graph:  # make it depend on x and y
             diff = x - y
         scale = 2 / max(diff.numel(), 1) if ctx.reduction == "mean" else 2
         gx = grad * (diff * scale)
@@ -222,7 +221,7 @@ class BinaryCrossEntropy(Function):
         gy = None
         if need_y:
             ratio = ctx.log_ratio
-            if is_grad_enabled():             # create_graph: make it depend on x
+            if ctx.create_graph:  # make it depend on x
                 ratio = (1 - x).log() - x.log()
             gy = grad * ratio
         return gx, gy
@@ -318,7 +317,7 @@ class Conv2d(Function):
             gx = Col2Im.apply(w2.T @ g, x_shape=x.shape, kernel=kernel, stride=stride,
                               padding=padding)
         if need_w:
-            if is_grad_enabled():             # create_graph: cols must depend on x
+            if ctx.create_graph:  # cols must depend on x
                 cols = Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
             gw = (g @ cols.transpose(1, 2)).sum(0).reshape(weight.shape)
         if need_b:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ..dims import normalize_dims
@@ -50,7 +49,7 @@ class Cumprod(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         d = ctx.dim
-        if is_grad_enabled():                     # create_graph: Tensor ops
+        if ctx.create_graph:  # Tensor ops
             a, out = ctx.saved_tensors
             if not np.all(a._data):
                 raise NotImplementedError("cumprod: higher-order gradients at inputs that "
@@ -94,7 +93,7 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         kshape = _keepdim_shape(ctx.in_shape, ctx.dim)
-        if is_grad_enabled():
+        if ctx.create_graph:
             a, = ctx.saved_tensors
             if not np.all(a._data):
                 raise NotImplementedError("prod: higher-order gradients at inputs that are "
