@@ -24,13 +24,14 @@ from .history import grad_fn_of
 
 __all__ = ["Function", "AccumulateGrad"]
 
+# Speed: module-level aliases, one global look-up per use instead of an attribute look-up
 _ndarray, _new_object, _make_tensor = np.ndarray, object.__new__, Tensor._make
-_is = operator.is_
+_same_object = operator.is_     # for all(map(...)): no Python-level call per pair
 _FREED = object()  # marks a node whose saved tensors were released by backward
-# one shared needs_input_grad tuple per pattern of up to 3 inputs (a fixed table): fewer
-# objects kept per recorded node, which makes the garbage collector's walks cheaper
-_SHARED_FLAGS = {flags: flags for n in (1, 2, 3)
-                 for flags in itertools.product((False, True), repeat=n)}
+# Speed: one interned needs_input_grad tuple per pattern of up to 3 inputs (a fixed
+# table): fewer objects kept per recorded node, so the garbage collector walks less
+_INTERNED_NEEDS = {flags: flags for n in (1, 2, 3)
+                   for flags in itertools.product((False, True), repeat=n)}
 
 
 class Function:
@@ -193,17 +194,17 @@ class Function:
         arrays: list = []       # plain loops: faster than comprehensions for 1-3 args
         record = False
         if _state["grad"]:
-            need = []
+            needs = []
             for a in args:      # (an exact-class test first: cheaper than isinstance)
                 if a.__class__ is Tensor or isinstance(a, Tensor):
                     arrays.append(a._data)
-                    need.append(a.requires_grad)
+                    needs.append(a.requires_grad)
                 else:
                     arrays.append(a)
-                    need.append(False)
-            record = True in need
-            need = tuple(need)
-            ctx.needs_input_grad = _SHARED_FLAGS.get(need, need)
+                    needs.append(False)
+            record = True in needs
+            needs = tuple(needs)
+            ctx.needs_input_grad = _INTERNED_NEEDS.get(needs, needs)
         else:       # no_grad, and every backward without create_graph: record nothing
             for a in args:
                 arrays.append(a._data if a.__class__ is Tensor or isinstance(a, Tensor) else a)
@@ -216,9 +217,9 @@ class Function:
             kind = ValueError if isinstance(exc, ValueError) else IndexError
             raise kind(f"{cls.name().lower()}: cannot apply to shapes {shapes}: {exc}") from None
         if data.__class__ is not _ndarray:   # NumPy returns scalars for 0-d results
-            raw, data = data, np.asarray(data)
+            scalar, data = data, np.asarray(data)
             if ctx._saved:
-                ctx._saved = tuple(data if s is raw else s for s in ctx._saved)
+                ctx._saved = tuple(data if s is scalar else s for s in ctx._saved)
         if _state["anomaly"]:
             _check_finite(np.asarray(data), f"the forward of {cls.name()}")
         if not record:
@@ -234,7 +235,7 @@ class Function:
             # ctx.inputs already: keep their number, not one more tuple per node (the
             # first test turns down ops that saved their output, like ReLU, cheaply)
             if (saved[0] is arrays[0] and len(saved) <= len(arrays)
-                    and all(map(_is, saved, arrays))):
+                    and all(map(_same_object, saved, arrays))):
                 ctx._saved = len(saved)
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
