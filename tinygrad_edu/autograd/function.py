@@ -54,7 +54,9 @@ class Function:
     # _saved: what forward saved (+ the output's array), an int n when it saved exactly
     # its first n inputs, or _FREED; _epoch: the count of in-place writes when recorded
     # (autograd/versions.py: the engine checks the saved arrays only if it changed)
-    formula: str = ""            # the local derivative, shown by the renderer
+    # the local derivative, written once: the renderer shows it, and __init_subclass__
+    # appends it to the op's docstring (which says what the op computes)
+    formula: str = ""
     # each saved input serves only the *other* inputs' gradients (a·b, A@B, x·Wᵀ): a
     # write into it matters only if another input needs grad (autograd/versions.py)
     saved_for_others: bool = False
@@ -64,6 +66,15 @@ class Function:
     _retain: weakref.ref | None = None
     _module_calls: tuple = ()    # ((module, positional args), ...) set by nn.Module.__call__
     _kwargs: dict = {}           # apply's keyword params, kept so viz can replay the op
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """One copy of each formula: ``formula`` is the source (the renderer prints it);
+        it is appended to the subclass's own docstring, so ``help(Op)`` shows what the
+        op computes and its local derivative without either being written twice."""
+        super().__init_subclass__(**kwargs)
+        doc, formula = cls.__dict__.get("__doc__"), cls.formula
+        if doc and formula and formula not in doc:
+            cls.__doc__ = _with_formula(doc, formula)
 
     @staticmethod
     def forward(ctx: "Function", *args: Any, **kwargs: Any) -> np.ndarray:
@@ -240,6 +251,15 @@ class Function:
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
         return out
+
+
+def _with_formula(doc: str, formula: str) -> str:
+    """``doc`` with a last paragraph quoting ``formula``, indented like the docstring's
+    other lines (so ``inspect.cleandoc`` and ``help`` dedent it with them)."""
+    lines = doc.rstrip().split("\n")
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    margin = " " * (min(indents) if indents else 4)
+    return f"{doc.rstrip()}\n\n{margin}Local derivative (``formula``): {formula}\n"
 
 
 class AccumulateGrad:

@@ -24,13 +24,13 @@ from .shape import IndexScatter
 
 
 class Linear(Function):
-    """y = x·Wᵀ + b with W of shape (out, in).
-    ∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ_batch ∂L/∂y."""
+    """y = x·Wᵀ + b with W of shape (out, in); ∂L/∂b sums over the batch dimensions."""
     formula = "∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ ∂L/∂y"
     saved_for_others = True
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None):
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray,
+                bias: np.ndarray | None = None) -> np.ndarray:
         ctx.save_for_backward(x, weight)
         if x.ndim > 2:      # Speed: one 2-D BLAS product; NumPy's stacked matmul is ~9x slower
             out = np.matmul(x.reshape(-1, x.shape[-1]), weight.T).reshape(
@@ -42,7 +42,7 @@ class Linear(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         # Speed: when this backward is not itself recorded (no create_graph), the same
         # three products on the arrays: no Tensor ops, no nodes (the engine wraps them)
         (x, w), g = ctx.unpack(grad)
@@ -170,12 +170,13 @@ class CrossEntropy(Function):
 
 
 class MSE(Function):
-    """ℓ = (x − y)², reduced by mean, sum or not at all.
-    ∂ℓ/∂x = 2(x − y)·(1/N for the mean),  ∂ℓ/∂y = −∂ℓ/∂x."""
+    """ℓ = (x − y)², reduced by mean (N: the number of elements), sum (N = 1) or not at
+    all."""
     formula = "∂ℓ/∂x = 2(x − y)/N,  ∂ℓ/∂y = −2(x − y)/N"
 
     @staticmethod
-    def forward(ctx, x, y, reduction="mean"):
+    def forward(ctx: Function, x: np.ndarray, y: np.ndarray,
+                reduction: str = "mean") -> np.ndarray:
         diff = np.asarray(x - y)              # (0-d operands give a NumPy scalar)
         ctx.reduction = reduction
         ctx.save_for_backward(x, y, diff)
@@ -188,7 +189,7 @@ class MSE(Function):
         return total / sq.dtype.type(sq.size) if sq.size else np.asarray(np.nan, sq.dtype)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         x, y, diff = ctx.saved_tensors
         if ctx.create_graph:  # make it depend on x and y
             diff = x - y
@@ -200,12 +201,11 @@ class MSE(Function):
 
 class BinaryCrossEntropy(Function):
     """ℓ = −(y·ln x + (1 − y)·ln(1 − x)) elementwise, each log clamped at −100 (as
-    torch) so x = 0 or 1 gives a finite loss.
-    ∂ℓ/∂x = (x − y)/max(x(1 − x), 1e−12),  ∂ℓ/∂y = ln(1 − x) − ln x (clamped logs)."""
+    torch) so x = 0 or 1 gives a finite loss and gradient (x(1 − x) is clamped at 1e−12)."""
     formula = "∂ℓ/∂x = (x − y)/(x(1 − x)),  ∂ℓ/∂y = ln(1 − x) − ln x"
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
             log_x = np.maximum(np.log(x), -100)
             log_1mx = np.maximum(np.log1p(-x), -100)
@@ -214,7 +214,7 @@ class BinaryCrossEntropy(Function):
         return -(y * log_x + (1 - y) * log_1mx)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         gx = grad * (x - y) / (x * (1 - x)).clamp(min=1e-12) if need_x else None
@@ -245,16 +245,17 @@ def conv_output_size(size: int, k: int, s: int, p: int) -> int:
 
 class Im2Col(Function):
     """Unfold: z[n, (c,i,j), (h,w)] = x_padded[n, c, h·s+i, w·s+j].  Each input
-    element is copied into every window that covers it, so ∂L/∂x = Col2Im(∂L/∂z)."""
+    element is copied into every window that covers it."""
     formula = "∂L/∂x = col2im(∂L/∂z)  (sum over the windows covering each pixel)"
 
     @staticmethod
-    def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=(0, 0)):
+    def forward(ctx: Function, x: np.ndarray, kernel: tuple = (1, 1), stride: tuple = (1, 1),
+                padding: tuple = (0, 0)) -> np.ndarray:
         ctx.x_shape, ctx.geometry = x.shape, (kernel, stride, padding)
         return _im2col(x, kernel, stride, padding)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         kernel, stride, padding = ctx.geometry
         return Col2Im.apply(grad, x_shape=ctx.x_shape, kernel=kernel, stride=stride,
                             padding=padding)
@@ -262,11 +263,13 @@ class Im2Col(Function):
 
 class Col2Im(Function):
     """Fold (the adjoint of Im2Col): every column entry is added back to the pixel it
-    came from.  Linear, so ∂L/∂cols = Im2Col(∂L/∂z)."""
+    came from.  Linear, so its backward is Im2Col."""
     formula = "∂L/∂cols = im2col(∂L/∂z)"
 
     @staticmethod
-    def forward(ctx, cols, x_shape=None, kernel=(1, 1), stride=(1, 1), padding=(0, 0)):
+    def forward(ctx: Function, cols: np.ndarray, x_shape: tuple | None = None,
+                kernel: tuple = (1, 1), stride: tuple = (1, 1),
+                padding: tuple = (0, 0)) -> np.ndarray:
         ctx.geometry = (kernel, stride, padding)
         n, c, h, w = x_shape
         (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -279,7 +282,7 @@ class Col2Im(Function):
         return out[:, :, ph:ph + h, pw:pw + w]
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         kernel, stride, padding = ctx.geometry
         return Im2Col.apply(grad, kernel=kernel, stride=stride, padding=padding)
 
@@ -287,12 +290,13 @@ class Col2Im(Function):
 class Conv2d(Function):
     """y[n, o] = b[o] + Σ_{c,i,j} W[o, c, i, j]·x_padded[n, c, h·s+i, w·s+j]
     (cross-correlation, as torch), computed as W₂·im2col(x) with W₂ = W reshaped to
-    (out, C·kh·kw).  ∂L/∂W₂ = Σ_n ∂L/∂yₙ·colsₙᵀ, ∂L/∂x = col2im(W₂ᵀ·∂L/∂y),
-    ∂L/∂b = Σ_{n,h,w} ∂L/∂y."""
+    (out, C·kh·kw), cols = im2col(x)."""
     formula = "∂L/∂x = col2im(Wᵀ·∂L/∂y),  ∂L/∂W = Σₙ ∂L/∂y·colsᵀ,  ∂L/∂b = Σ ∂L/∂y"
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0)):
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray,
+                bias: np.ndarray | None = None, stride: tuple = (1, 1),
+                padding: tuple = (0, 0)) -> np.ndarray:
         n, _, h, w = x.shape
         out_ch, _, kh, kw = weight.shape
         cols = _im2col(x, (kh, kw), stride, padding)
@@ -305,7 +309,7 @@ class Conv2d(Function):
                            conv_output_size(w, kw, stride[1], padding[1]))
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         x, weight, cols = ctx.saved_tensors
         kernel, stride, padding = ctx.geometry
         need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
@@ -327,12 +331,13 @@ class Conv2d(Function):
 
 class MaxPool2d(Function):
     """y[n, c, h, w] = max of x over the window at (h·s, w·s) (padding counts as −∞).
-    ∂y/∂x = 1 at the window's maximum (the first one on ties) and 0 elsewhere, so
-    the gradient is scattered back to the winners (summed where windows overlap)."""
+    The first maximum wins ties; the gradient is scattered back to the winners (summed
+    where windows overlap)."""
     formula = "∂y/∂x = [x is the maximum of its window]"
 
     @staticmethod
-    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+    def forward(ctx: Function, x: np.ndarray, kernel: tuple = (2, 2), stride: tuple = (2, 2),
+                padding: tuple = (0, 0)) -> np.ndarray:
         n, c, h, w = x.shape
         (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
         xp = x
@@ -359,7 +364,7 @@ class MaxPool2d(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         size = int(np.prod(ctx.x_shape))
         dx = IndexScatter.apply(grad.reshape(-1), shape=(size,), index=ctx.pos)
         return dx.reshape(ctx.x_shape)

@@ -12,30 +12,30 @@ from ..tensor import Tensor
 
 
 class Reshape(Function):
-    """z = a viewed with another shape.  ∂z/∂a = 1 (the gradient is reshaped back)."""
+    """z = a viewed with another shape."""
     formula = "∂z/∂a = 1 (reshape back)"
 
     @staticmethod
-    def forward(ctx, a, shape=None):
+    def forward(ctx: Function, a: np.ndarray, shape: tuple | None = None) -> np.ndarray:
         ctx.in_shape = a.shape
         return a.reshape(shape)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.reshape(ctx.in_shape)
 
 
 class Permute(Function):
-    """z = a with its dimensions reordered.  The gradient is permuted back."""
+    """z = a with its dimensions reordered."""
     formula = "∂z/∂a = 1 (permute back)"
 
     @staticmethod
-    def forward(ctx, a, dims=None):
+    def forward(ctx: Function, a: np.ndarray, dims: tuple | None = None) -> np.ndarray:
         ctx.dims = dims
         return np.transpose(a, dims)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         inverse = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
@@ -44,26 +44,26 @@ class Permute(Function):
 
 class Expand(Function):
     """z = a broadcast to a larger shape.  Each copy passes its gradient back, so
-    ∂L/∂a = the gradient summed over the broadcast dimensions."""
+    they add up over the broadcast dimensions."""
     formula = "∂L/∂a = Σ over broadcast dims of ∂L/∂z"
 
     @staticmethod
-    def forward(ctx, a, shape=None):
+    def forward(ctx: Function, a: np.ndarray, shape: tuple | None = None) -> np.ndarray:
         ctx.in_shape = a.shape
         return np.broadcast_to(a, shape)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.sum_to_shape(ctx.in_shape)
 
 
 class SumToShape(Function):
     """z = a summed over the dimensions that broadcasting added or stretched — the
-    reverse of Expand, used by the engine for broadcast inputs.  ∂z/∂a = 1."""
+    reverse of Expand, used by the engine for broadcast inputs."""
     formula = "∂z/∂a = 1 (copy back over the summed dims)"
 
     @staticmethod
-    def forward(ctx, a, shape=None):
+    def forward(ctx: Function, a: np.ndarray, shape: tuple | None = None) -> np.ndarray:
         ctx.in_shape = a.shape
         lead = a.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
@@ -71,7 +71,7 @@ class SumToShape(Function):
         return np.sum(a, axis=axes).reshape(shape)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.expand(ctx.in_shape)
 
 
@@ -94,27 +94,28 @@ def is_basic_index(index: Any) -> bool:
 
 
 class GetItem(Function):
-    """z = a[index].  ∂L/∂a = the gradient scattered back to the selected places,
-    added up where an element was selected more than once."""
+    """z = a[index].  The gradient is scattered back to the selected places, added
+    up where an element was selected more than once."""
     formula = "∂L/∂a[i] = Σ of ∂L/∂z at every place that selected a[i]"
 
     @staticmethod
-    def forward(ctx, a, index=None):
+    def forward(ctx: Function, a: np.ndarray, index: Any = None) -> np.ndarray:
         ctx.in_shape, ctx.index = a.shape, index
         return a[index]
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return IndexScatter.apply(grad, shape=ctx.in_shape, index=ctx.index)
 
 
 class IndexScatter(Function):
-    """z = zeros(shape) with g added at ``index`` (the backward of GetItem).
-    ∂z/∂g = 1 at the selected places, so its backward is GetItem again."""
+    """z = zeros(shape) with g added at ``index`` (the backward of GetItem); its
+    own backward is GetItem again."""
     formula = "∂L/∂g = (∂L/∂z)[index]"
 
     @staticmethod
-    def forward(ctx, g, shape=None, index=None):
+    def forward(ctx: Function, g: np.ndarray, shape: tuple | None = None,
+                index: Any = None) -> np.ndarray:
         ctx.index = index
         out = np.zeros(shape, dtype=g.dtype)
         if is_basic_index(index):
@@ -124,7 +125,7 @@ class IndexScatter(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return GetItem.apply(grad, index=ctx.index)
 
 
@@ -143,11 +144,11 @@ def _check_joinable(op: str, arrays: tuple) -> None:
 
 
 class Cat(Function):
-    """z = [a₁, a₂, …] joined along ``dim``.  Each input gets its slice of the gradient."""
+    """z = [a₁, a₂, …] joined along ``dim``."""
     formula = "∂L/∂aₖ = the k-th slice of ∂L/∂z"
 
     @staticmethod
-    def forward(ctx, *arrays, dim=0):
+    def forward(ctx: Function, *arrays: np.ndarray, dim: int = 0) -> np.ndarray:
         _check_joinable("cat", arrays)
         for i, a in enumerate(arrays):
             if not a.ndim:
@@ -158,24 +159,24 @@ class Cat(Function):
         return np.concatenate(arrays, axis=dim)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         bounds = np.cumsum([0] + ctx.sizes)
         return tuple(grad[_slice_along(grad.ndim, ctx.dim, slice(int(lo), int(hi)))]
                      for lo, hi in zip(bounds[:-1], bounds[1:]))
 
 
 class Stack(Function):
-    """z = [a₁, a₂, …] stacked along a new ``dim``.  ∂L/∂aₖ = (∂L/∂z)[…, k, …]."""
+    """z = [a₁, a₂, …] stacked along a new ``dim``."""
     formula = "∂L/∂aₖ = (∂L/∂z) at index k of dim"
 
     @staticmethod
-    def forward(ctx, *arrays, dim=0):
+    def forward(ctx: Function, *arrays: np.ndarray, dim: int = 0) -> np.ndarray:
         _check_joinable("stack", arrays)
         ctx.dim, ctx.count = normalize_dim(dim, arrays[0].ndim + 1, None), len(arrays)
         return np.stack(arrays, axis=ctx.dim)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         return tuple(grad[_slice_along(grad.ndim, ctx.dim, k)] for k in range(ctx.count))
 
 
@@ -220,17 +221,18 @@ def _check_pad_mode(shape: tuple, pad: tuple, mode: str) -> None:
 
 
 class Pad(Function):
-    """z = a surrounded by a constant border.  ∂L/∂a = the interior of ∂L/∂z."""
+    """z = a surrounded by a constant border (``value``)."""
     formula = "∂L/∂a = ∂L/∂z with the border cut off"
 
     @staticmethod
-    def forward(ctx, a, pad=(), mode="constant", value=0.0):
+    def forward(ctx: Function, a: np.ndarray, pad: tuple = (), mode: str = "constant",
+                value: float = 0.0) -> np.ndarray:
         widths = _pad_widths(a.ndim, pad)
         ctx.interior = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
         return np.pad(a, widths, mode="constant", constant_values=value)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad[ctx.interior]
 
 
