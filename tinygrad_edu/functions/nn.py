@@ -3,7 +3,9 @@ small ops would do the same math more slowly.
 
 * ``Linear``: y = x·Wᵀ + b as one node (exactly the matmuls NumPy code would do).
 * ``CrossEntropy``: log-softmax and negative log-likelihood fused, so huge logits
-  stay finite and the gradient is simply ``softmax − target``.
+  stay finite and the gradient is simply ``softmax − onehot``; class indices only.
+  ``CrossEntropyGeneral`` adds class weights, label smoothing, ``ignore_index`` and
+  probability targets.
 * ``MSE``: the squared error and its mean or sum in one node; ∂ℓ/∂x = 2(x − y)/N.
 * ``BinaryCrossEntropy``: BCE on probabilities with torch's clamped logs, so
   probabilities of exactly 0 or 1 give a finite loss and gradient.
@@ -20,6 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 from .shape import IndexScatter
 
 
@@ -70,16 +73,72 @@ def _class_entries(idx: np.ndarray) -> tuple:
 
 
 class CrossEntropy(Function):
-    """Cross-entropy of logits x (class dimension 1) against a target distribution q:
-    ℓᵢ = −Σ_c q_ic·log softmax(xᵢ)_c.  For class-index targets q is one-hot (blended
-    with ε/C under label smoothing ε, scaled by the class weights).
-    ∂ℓᵢ/∂x_ic = softmax(xᵢ)_c·Σ_c' q_ic' − q_ic  (= softmax − one-hot in the plain case);
-    for probability targets ∂ℓᵢ/∂p_ic = −(1−ε)·w_c·log softmax(xᵢ)_c."""
-    formula = "∂ℓ/∂x = softmax(x)·Σq − q  (softmax − onehot),  ∂ℓ/∂p = −log softmax(x)"
+    """ℓᵢ = −log softmax(xᵢ)_yᵢ for logits x (classes along dimension 1) and integer
+    class targets y, averaged over the targets (``reduction="mean"``), summed or not
+    reduced; each row's maximum is subtracted first, so huge logits stay finite.
+    The plain case: ``CrossEntropyGeneral`` adds class weights, label smoothing,
+    ``ignore_index`` and probability targets."""
+    formula = "∂ℓ/∂x = softmax(x) − onehot(y)"
 
     @staticmethod
-    def forward(ctx, x, target, weight=None, reduction="mean", ignore_index=None,
-                label_smoothing=0.0):
+    def forward(ctx: Function, x: np.ndarray, target: np.ndarray,
+                reduction: str = "mean") -> np.ndarray:
+        shifted = x - x.max(1, keepdims=True) if x.shape[1] else x.copy()
+        probs = np.exp(shifted)
+        total = probs.sum(1, keepdims=True)
+        logp = shifted - np.log(total)                  # log softmax(x)
+        probs /= total                                  # softmax(x), for the backward
+        idx = target.reshape(target.shape[:1] + (1,) + target.shape[1:])  # class dim back
+        loss = -logp[_class_entries(idx)][:, 0]         # −log softmax(xᵢ)_yᵢ
+        ctx.reduction, ctx.idx = reduction, idx
+        ctx.save_for_backward(x, target, probs)
+        if reduction == "none":
+            return loss.astype(x.dtype, copy=False)
+        total_loss = loss.sum(dtype=x.dtype)
+        if reduction != "mean":
+            return total_loss
+        if not loss.size:                               # no targets: 0/0, as torch
+            return np.asarray(np.nan, x.dtype)
+        return total_loss / x.dtype.type(loss.size)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        if ctx.create_graph:        # recorded: the softmax as a function of x
+            x, _, _ = ctx.saved_tensors
+            probs = x.softmax(1)
+        else:   # Speed: not recorded, so the same math on the arrays (the engine wraps it)
+            x, _, probs = ctx.saved_arrays
+            # a reduced loss's 0-d gradient as a Python float: NumPy's 0-d arithmetic
+            # (grad / N below) costs more than a whole (N, C) ufunc pass
+            grad = grad._data if ctx.reduction == "none" else float(grad._data)
+        if ctx.reduction == "none":           # the class dimension back in
+            coef = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
+        elif ctx.reduction != "mean":         # a 0-d gradient broadcasts as it is
+            coef = grad
+        else:                   # no targets: every gradient is 0 (as torch), not nan
+            coef = grad / ctx.idx.size if ctx.idx.size else 0.0
+        onehot = np.zeros(x.shape, x.dtype)
+        onehot[_class_entries(ctx.idx)] = 1.0
+        return (probs - onehot) * coef, None
+
+
+class CrossEntropyGeneral(Function):
+    """Cross-entropy of logits x (class dimension 1) against a target distribution q,
+    ℓᵢ = −Σ_c q_ic·log softmax(xᵢ)_c, with what the plain ``CrossEntropy`` leaves out:
+    class weights w, label smoothing ε, ``ignore_index``, probability targets p.  For
+    class-index targets q is one-hot, blended with ε/C under label smoothing, scaled
+    by the weights and 0 for ignored targets (the mean divides by Σ of the targets'
+    weights, as torch); for probability targets q = ((1 − ε)·p + ε/C)·w."""
+    formula = "∂ℓ/∂x = softmax(x)·Σq − q,  ∂ℓ/∂p = −(1 − ε)·w·log softmax(x)"
+
+    @classmethod
+    def name(cls) -> str:
+        return "CrossEntropy"       # what the renderer shows for both cases
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, target: np.ndarray,
+                weight: np.ndarray | None = None, reduction: str = "mean",
+                ignore_index: int | None = None, label_smoothing: float = 0.0) -> np.ndarray:
         # ignore_index is None unless some target equals it (F.cross_entropy checks)
         shifted = x - x.max(1, keepdims=True) if x.shape[1] else x.copy()
         probs = np.exp(shifted)
@@ -128,7 +187,7 @@ class CrossEntropy(Function):
         return total_loss / x.dtype.type(denom)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         if ctx.create_graph:  # make them depend on x
             x, target, _, _ = ctx.saved_tensors
             probs, logp = x.softmax(1), x.log_softmax(1)
@@ -370,5 +429,5 @@ class MaxPool2d(Function):
         return dx.reshape(ctx.x_shape)
 
 
-__all__ = ["Linear", "CrossEntropy", "MSE", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",
+__all__ = ["Linear", "CrossEntropy", "CrossEntropyGeneral", "MSE", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",
            "MaxPool2d"]
