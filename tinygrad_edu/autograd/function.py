@@ -153,11 +153,11 @@ class Function:
             return tuple(result)
         if not saved:
             return ()
-        out = saved[-1]                     # apply appended the output's array
+        output_array = saved[-1]            # apply appended the output's array
         inputs = self.inputs
         result = []
         for arr in saved[:-1]:
-            if arr is out:      # the output: a Tensor made by this node, as PyTorch unpacks it
+            if arr is output_array:     # a Tensor made by this node, as PyTorch unpacks it
                 arr = Tensor._make(arr, True, self)
             elif arr.__class__ is _ndarray or isinstance(arr, _ndarray):
                 owner = None    # an input's array: that input itself, else a constant
