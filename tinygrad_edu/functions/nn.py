@@ -76,8 +76,8 @@ class CrossEntropy(Function):
     """ℓᵢ = −log softmax(xᵢ)_yᵢ for logits x (classes along dimension 1) and integer
     class targets y, averaged over the targets (``reduction="mean"``), summed or not
     reduced; each row's maximum is subtracted first, so huge logits stay finite.
-    The plain case: ``CrossEntropyGeneral`` adds class weights, label smoothing,
-    ``ignore_index`` and probability targets."""
+    This is the plain case; ``CrossEntropyGeneral`` adds class weights, label
+    smoothing, ``ignore_index`` and probability targets."""
     formula = "∂ℓ/∂x = softmax(x) − onehot(y)"
 
     @staticmethod
