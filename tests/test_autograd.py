@@ -800,3 +800,31 @@ def test_training_steps_do_not_grow_memory(rng):
         tracemalloc.stop()
     assert last < first                         # it really trained
     assert after - before < 64 * 1024, f"memory grew by {after - before} bytes"
+
+
+def test_ctx_create_graph_is_true_exactly_when_the_backward_is_recorded():
+    """``ctx.create_graph``: what a built-in backward asks instead of the grad flag."""
+    from tinygrad_edu.autograd.function import Function as ArrayFunction
+    seen = []
+
+    class Probe(ArrayFunction):
+        """z = a."""
+        formula = "∂z/∂a = 1"
+
+        @staticmethod
+        def forward(ctx, a):
+            return a.copy()
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(("backward", ctx.create_graph))
+            return grad
+
+    x = te.tensor([1.0, 2.0], requires_grad=True)
+    Probe.apply(x).sum().backward()
+    te.grad(Probe.apply(x).sum(), x, create_graph=True)
+    assert seen == [("backward", False), ("backward", True)]
+    with pytest.raises(AttributeError):
+        Probe.apply(x).grad_fn.create_graph = True          # read-only
+    # the formula is written once and appended to the docstring
+    assert Probe.__doc__.startswith("z = a.") and Probe.__doc__.rstrip().endswith("∂z/∂a = 1")

@@ -376,3 +376,30 @@ def test_losses_match_torch(rng, reduction):
         lo.backward(te.tensor(g))
         lt.backward(torch.tensor(g))
         np.testing.assert_allclose(a.grad.detach().numpy(), b.grad.detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_cross_entropy_plain_and_general_nodes_agree(rng):
+    """Class indices without weights, smoothing or ignored targets use the plain
+    ``CrossEntropy`` node; anything else ``CrossEntropyGeneral``: the same numbers,
+    the same name in the renderer and the same torch node name."""
+    from tinygrad_edu.functions import CrossEntropy, CrossEntropyGeneral
+    logits = rng.standard_normal((5, 4, 3))
+    y = np.array([[0, 3, 1], [2, 2, 0], [1, 0, 3], [3, 1, 1], [0, 0, 2]])
+    for reduction in ("mean", "sum", "none"):
+        x1 = te.tensor(logits, requires_grad=True)
+        x2 = te.tensor(logits, requires_grad=True)
+        plain = F.cross_entropy(x1, te.tensor(y), reduction=reduction)
+        general = CrossEntropyGeneral.apply(x2, te.tensor(y), reduction=reduction)
+        assert type(plain.grad_fn) is CrossEntropy
+        assert repr(plain.grad_fn) == repr(general.grad_fn) == "<NllLossBackward0>"
+        assert plain.grad_fn.name() == general.grad_fn.name() == "CrossEntropy"
+        np.testing.assert_array_equal(plain.detach().numpy(), general.detach().numpy())
+        plain.sum().backward()
+        general.sum().backward()
+        np.testing.assert_array_equal(x1.grad.detach().numpy(), x2.grad.detach().numpy())
+    x = te.tensor(logits, requires_grad=True)
+    for kwargs in ({"weight": np.ones(4)}, {"label_smoothing": 0.1}, {"ignore_index": 3}):
+        assert type(F.cross_entropy(x, te.tensor(y), **kwargs).grad_fn) is CrossEntropyGeneral
+    probs = te.tensor(np.full((5, 4, 3), 0.25))
+    assert type(F.cross_entropy(x, probs).grad_fn) is CrossEntropyGeneral
+    assert te.gradgradcheck(lambda x: F.cross_entropy(x, te.tensor(y)), [x])

@@ -41,34 +41,36 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     leaf_grads: dict[int, list] = {}        # id(leaf) -> [leaf, gradient]
     wanted_nodes: dict[Function, list] = {}  # non-leaf inputs of te.grad -> positions
     captured: list = []
-    shared = {id(g._data) for g in root_grads}   # arrays someone else holds: not a leaf's
+    # ids of arrays someone else holds (the caller, another leaf, retain_grad): a leaf
+    # given one as its .grad gets a copy, so that writing into its .grad changes nothing else
+    held_elsewhere = {id(g._data) for g in root_grads}
     if inputs is not None:
         captured = [None] * len(inputs)
         for i, t in enumerate(inputs):
             if t.grad_fn is not None:
                 wanted_nodes.setdefault(t.grad_fn, []).append(i)
 
-    def deliver(t: Tensor, g: Tensor, fn: Function | None) -> None:
-        """Add ``g`` to what ``t`` (made by ``fn``) has received so far (summed back
-        to t's shape)."""
-        gd, td = g._data, t._data
-        if gd.shape != td.shape:
-            g = g.sum_to_shape(td.shape)
-        if gd.dtype is not td.dtype and gd.dtype != td.dtype:
-            g = g.to(td.dtype)
-        if fn is None:
+    def deliver(t: Tensor, g: Tensor, producer: Function | None) -> None:
+        """Add ``g`` to what ``t`` (made by ``producer``, None for a leaf) has received
+        so far (summed back to t's shape)."""
+        g_data, t_data = g._data, t._data
+        if g_data.shape != t_data.shape:
+            g = g.sum_to_shape(t_data.shape)
+        if g_data.dtype is not t_data.dtype and g_data.dtype != t_data.dtype:
+            g = g.to(t_data.dtype)
+        if producer is None:
             entry = leaf_grads.get(id(t))
             if entry is None:
                 leaf_grads[id(t)] = [t, g]
             else:
                 entry[1] = entry[1] + g
         else:
-            prev = grads.get(fn)
-            grads[fn] = g if prev is None else prev + g
+            prev = grads.get(producer)
+            grads[producer] = g if prev is None else prev + g
 
     # Speed: the walk allocates many short-lived objects but no cycles, so the cyclic
     # garbage collector only wastes time here; it is switched back on afterwards.
-    gc_was_enabled, grad_mode = gc.isenabled(), _state["grad"]
+    gc_was_enabled, grad_mode_before = gc.isenabled(), _state["grad"]
     gc.disable()
     _state["grad"] = create_graph   # record the backward's own ops only for create_graph
     try:
@@ -76,10 +78,14 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             if t.requires_grad:
                 deliver(t, g, t.grad_fn)
         order = topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
-        useful = None if inputs is None else _nodes_leading_to(order, inputs)
+        # te.grad: only the nodes with one of `inputs` below them run (None: all do)
+        nodes_to_run = None if inputs is None else _nodes_leading_to(order, inputs)
         anomaly = _state["anomaly"]
-        plain = not wanted_nodes and useful is None
-        history = rewired()
+        # backward() / te.grad of leaves only: nothing to capture or prune per node
+        whole_graph = not wanted_nodes and nodes_to_run is None
+        # Speed: unless an in-place write rewired some tensor, each input's producer is
+        # its grad_fn (no look-up of which producer this consumer saw)
+        any_rewired = rewired()
         for node in order:
             g = grads.pop(node, None)
             if g is None:
@@ -87,67 +93,68 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             if node._hooks:
                 g = _run_hooks(node._hooks, g)
             if node._retain is not None:
-                out = node._retain()
-                if out is not None:     # accumulates across backward calls, like a leaf
-                    shared.add(id(g._data))
+                retained = node._retain()   # the output Tensor, if it is still alive
+                if retained is not None:    # accumulates across backward calls, like a leaf
+                    held_elsewhere.add(id(g._data))
                     kept = g if create_graph else g.detach()
-                    out.grad = kept if out.grad is None else out.grad + kept
-            if not plain:           # te.grad only (one test per node otherwise)
+                    retained.grad = kept if retained.grad is None else retained.grad + kept
+            if not whole_graph:     # Speed: te.grad only (one test per node otherwise)
                 if node in wanted_nodes:
                     for i in wanted_nodes[node]:
                         captured[i] = g
-                if useful is not None and node not in useful:
+                if nodes_to_run is not None and node not in nodes_to_run:
                     continue        # nothing it asked for lies below this node
             if node._epoch != _state["writes"]:    # some in-place write since it was
                 check_saved(node)                   # recorded: were its arrays written?
             if anomaly:     # blame NaN/inf on this node's backward, not its inner ops
                 _state["anomaly"] = False
                 try:
-                    in_grads = node.backward(node, g)
+                    input_grads = node.backward(node, g)
                 finally:
                     _state["anomaly"] = True
             else:
-                in_grads = node.backward(node, g)
-            if in_grads.__class__ is not tuple:
-                in_grads = (in_grads,)
-            if len(in_grads) != len(node.inputs):
-                _check_grad_count(node, in_grads)
+                input_grads = node.backward(node, g)
+            if input_grads.__class__ is not tuple:
+                input_grads = (input_grads,)
+            if len(input_grads) != len(node.inputs):
+                _check_grad_count(node, input_grads)
             node_inputs, needs = node.inputs, node.needs_input_grad
             i = -1
-            for gi in in_grads:       # (an index: cheaper than a zip of three)
+            for input_grad in input_grads:   # (an index: cheaper than a zip of three)
                 i += 1
-                if gi is not None and needs[i]:
+                if input_grad is not None and needs[i]:
                     t = node_inputs[i]
-                    if gi.__class__ is Tensor or isinstance(gi, Tensor):
-                        gd = gi._data
+                    if input_grad.__class__ is Tensor or isinstance(input_grad, Tensor):
+                        g_data = input_grad._data
                     else:               # built-in backwards return arrays when not recorded
-                        gi = _make_tensor(gi, False, None)
-                        gd = gi._data
+                        input_grad = _make_tensor(input_grad, False, None)
+                        g_data = input_grad._data
                     if anomaly:
-                        _check_finite(gd, f"the backward of {node.name()}")
+                        _check_finite(g_data, f"the backward of {node.name()}")
                     # Speed: deliver()'s commonest case inline: the first gradient
                     # of t, already of t's shape and dtype
-                    td = t._data
-                    fn = grad_fn_of(t, node) if history else t.grad_fn
-                    if gd.shape == td.shape and gd.dtype is td.dtype:
-                        if fn is not None:
-                            if fn not in grads:
-                                grads[fn] = gi
+                    t_data = t._data
+                    producer = grad_fn_of(t, node) if any_rewired else t.grad_fn
+                    if g_data.shape == t_data.shape and g_data.dtype is t_data.dtype:
+                        if producer is not None:
+                            if producer not in grads:
+                                grads[producer] = input_grad
                                 continue
                         elif id(t) not in leaf_grads:
-                            leaf_grads[id(t)] = [t, gi]
+                            leaf_grads[id(t)] = [t, input_grad]
                             continue
                     try:
-                        deliver(t, gi, fn)
+                        deliver(t, input_grad, producer)
                     except ValueError:      # a custom backward returned a wrong shape
                         raise ValueError(
                             f"{node.name()}.backward returned a gradient of shape "
-                            f"{tuple(gi.shape)} for an input of shape {t._data.shape}; it must "
-                            f"have that shape or broadcast to it") from None
+                            f"{tuple(input_grad.shape)} for an input of shape "
+                            f"{t._data.shape}; it must have that shape or broadcast to "
+                            f"it") from None
             if not retain_graph:
                 node.release_saved()
     finally:
-        _state["grad"] = grad_mode
+        _state["grad"] = grad_mode_before
         if gc_was_enabled:
             gc.enable()
 
@@ -166,11 +173,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             t.grad = Tensor._make(t.grad._data + g._data, False, None)
         else:   # the leaf owns its gradient: copy a view (a read-only broadcast, say) or
             data = g._data           # an array the caller or another leaf holds (a + b)
-            if data.base is not None or id(data) in shared or not data.flags.writeable:
+            if data.base is not None or id(data) in held_elsewhere or not data.flags.writeable:
                 data = data.copy()
-            shared.add(id(data))
-            fresh = data is g._data and not g.requires_grad
-            t.grad = g if fresh else Tensor._make(data, False, None)
+            held_elsewhere.add(id(data))
+            g_is_ownable = data is g._data and not g.requires_grad   # not copied, no graph
+            t.grad = g if g_is_ownable else Tensor._make(data, False, None)
     return None
 
 
@@ -180,21 +187,21 @@ def _nodes_leading_to(order: list[Function], inputs: Sequence[Tensor]) -> set[Fu
     wastes work nor touches parts of the graph that were already freed)."""
     leaves = {id(t) for t in inputs if t.grad_fn is None}
     wanted = {t.grad_fn for t in inputs if t.grad_fn is not None}
-    useful: set[Function] = set()
+    leading: set[Function] = set()
     for node in reversed(order):        # producers before consumers
         for t in node.inputs:
-            fn = grad_fn_of(t, node) if isinstance(t, Tensor) else None
-            if isinstance(t, Tensor) and (id(t) in leaves if fn is None else
-                                          fn in wanted or fn in useful):
-                useful.add(node)
+            producer = grad_fn_of(t, node) if isinstance(t, Tensor) else None
+            if isinstance(t, Tensor) and (id(t) in leaves if producer is None else
+                                          producer in wanted or producer in leading):
+                leading.add(node)
                 break
-    return useful
+    return leading
 
 
-def _check_grad_count(node: Function, in_grads: tuple) -> None:
+def _check_grad_count(node: Function, input_grads: tuple) -> None:
     """A backward may leave out trailing gradients of inputs that need none."""
-    if len(in_grads) > len(node.inputs) or any(node.needs_input_grad[len(in_grads):]):
-        raise RuntimeError(f"{node.name()}.backward returned {len(in_grads)} gradients, but "
+    if len(input_grads) > len(node.inputs) or any(node.needs_input_grad[len(input_grads):]):
+        raise RuntimeError(f"{node.name()}.backward returned {len(input_grads)} gradients, but "
                            f"its forward had {len(node.inputs)} inputs")
 
 
@@ -227,7 +234,7 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list | None) -> list[Tensor
 
 # -- choosing the engine --------------------------------------------------------------
 _ENGINES = {"production": None, "reference": reference.run_backward}  # None: run_backward
-_chosen = ["production"]
+_engine_in_use = ["production"]     # (a one-item list: set_engine changes it in place)
 
 
 def set_engine(name: str) -> None:
@@ -236,12 +243,12 @@ def set_engine(name: str) -> None:
     if name not in _ENGINES:
         raise ValueError(f"set_engine: unknown engine {name!r}; choose one of "
                          f"{sorted(_ENGINES)}")
-    _chosen[0] = name
+    _engine_in_use[0] = name
 
 
 def get_engine() -> str:
     """The name of the engine ``backward()`` runs."""
-    return _chosen[0]
+    return _engine_in_use[0]
 
 
 @contextlib.contextmanager
@@ -255,8 +262,8 @@ def use_engine(name: str) -> Iterator[None]:
         set_engine(before)
 
 
-def _run(*args: Any, **kwargs: Any) -> list | None:
-    return (_ENGINES[_chosen[0]] or run_backward)(*args, **kwargs)
+def _run_engine(*args: Any, **kwargs: Any) -> list | None:
+    return (_ENGINES[_engine_in_use[0]] or run_backward)(*args, **kwargs)
 
 
 def backward(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None,
@@ -269,7 +276,7 @@ def backward(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool 
     if retain_graph is None:
         retain_graph = create_graph
     seeds = _seed_grads([tensor], None if gradient is None else [gradient])
-    _run([tensor], seeds, retain_graph, create_graph)
+    _run_engine([tensor], seeds, retain_graph, create_graph)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -294,8 +301,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                f"{len(outs)} outputs")
     if retain_graph is None:
         retain_graph = create_graph
-    result = _run(outs, _seed_grads(outs, grad_outputs), retain_graph, create_graph,
-                  inputs=ins)
+    result = _run_engine(outs, _seed_grads(outs, grad_outputs), retain_graph, create_graph,
+                         inputs=ins)
     for i, g in enumerate(result):
         if g is None:
             if not allow_unused:

@@ -2,8 +2,8 @@
 ``ctx`` of the op and the node of the recorded graph.
 
 A ``Function`` subclass is one op: ``forward`` works on NumPy arrays, ``backward``
-on Tensors (so the backward pass can itself be recorded for higher-order
-gradients). Calling ``Op.apply(*inputs)`` runs ``forward`` and, when grad mode is
+on Tensors when it is itself recorded (``ctx.create_graph``, for higher-order
+gradients), else it may work on the bare arrays. Calling ``Op.apply(*inputs)`` runs ``forward`` and, when grad mode is
 on and an input requires grad, records the ``Function`` instance as the output's
 ``grad_fn``. That instance doubles as the ``ctx`` object (as in PyTorch): it keeps
 the inputs, what ``forward`` saved, and the hooks of its output.
@@ -24,24 +24,27 @@ from .history import grad_fn_of
 
 __all__ = ["Function", "AccumulateGrad"]
 
+# Speed: module-level aliases, one global look-up per use instead of an attribute look-up
 _ndarray, _new_object, _make_tensor = np.ndarray, object.__new__, Tensor._make
-_is = operator.is_
+_same_object = operator.is_     # for all(map(...)): no Python-level call per pair
 _FREED = object()  # marks a node whose saved tensors were released by backward
-# one shared needs_input_grad tuple per pattern of up to 3 inputs (a fixed table): fewer
-# objects kept per recorded node, which makes the garbage collector's walks cheaper
-_SHARED_FLAGS = {flags: flags for n in (1, 2, 3)
-                 for flags in itertools.product((False, True), repeat=n)}
+# Speed: one interned needs_input_grad tuple per pattern of up to 3 inputs (a fixed
+# table): fewer objects kept per recorded node, so the garbage collector walks less
+_INTERNED_NEEDS = {flags: flags for n in (1, 2, 3)
+                   for flags in itertools.product((False, True), repeat=n)}
 
 
 class Function:
     """Base class of every op. Subclasses define two static methods:
 
         forward(ctx, *arrays, **params) -> np.ndarray
-        backward(ctx, grad: Tensor) -> Tensor | tuple[Tensor | None, ...]
+        backward(ctx, grad: Tensor) -> Tensor | np.ndarray | tuple[... | None, ...]
 
     ``backward`` returns one gradient per positional input of ``apply`` (``None``
     where there is none); gradients of broadcast inputs may keep the broadcast
-    shape: the engine sums them back to the input's shape.
+    shape: the engine sums them back to the input's shape. When ``ctx.create_graph``
+    is true the backward is being recorded and must return Tensors computed with
+    Tensor ops; otherwise it may compute on arrays and return them.
     """
 
     # Speed: slots make a node one small object, not an object plus its dict, so
@@ -51,7 +54,9 @@ class Function:
     # _saved: what forward saved (+ the output's array), an int n when it saved exactly
     # its first n inputs, or _FREED; _epoch: the count of in-place writes when recorded
     # (autograd/versions.py: the engine checks the saved arrays only if it changed)
-    formula: str = ""            # the local derivative, shown by the renderer
+    # the local derivative, written once: the renderer shows it, and __init_subclass__
+    # appends it to the op's docstring (which says what the op computes)
+    formula: str = ""
     # each saved input serves only the *other* inputs' gradients (a·b, A@B, x·Wᵀ): a
     # write into it matters only if another input needs grad (autograd/versions.py)
     saved_for_others: bool = False
@@ -61,6 +66,15 @@ class Function:
     _retain: weakref.ref | None = None
     _module_calls: tuple = ()    # ((module, positional args), ...) set by nn.Module.__call__
     _kwargs: dict = {}           # apply's keyword params, kept so viz can replay the op
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """One copy of each formula: ``formula`` is the source (the renderer prints it);
+        it is appended to the subclass's own docstring, so ``help(Op)`` shows what the
+        op computes and its local derivative without either being written twice."""
+        super().__init_subclass__(**kwargs)
+        doc, formula = cls.__dict__.get("__doc__"), cls.formula
+        if doc and formula and formula not in doc:
+            cls.__doc__ = _with_formula(doc, formula)
 
     @staticmethod
     def forward(ctx: "Function", *args: Any, **kwargs: Any) -> np.ndarray:
@@ -106,11 +120,20 @@ class Function:
             return tuple(result)
         return saved[:-1]                   # (apply appended the output's array)
 
+    @property
+    def create_graph(self) -> bool:
+        """Whether this node's backward is itself being recorded: true exactly when the
+        engine runs it for ``backward(create_graph=True)`` / ``te.grad(...,
+        create_graph=True)`` (it records only then), so the backward must compute with
+        Tensor ops for second derivatives to flow; otherwise it may work on the bare
+        arrays (``saved_arrays``, ``grad._data``) and return arrays. Read-only."""
+        return _state["grad"]   # the engine sets grad mode to create_graph for the walk
+
     def unpack(self, grad: Tensor) -> tuple:
         """``(saved, grad)`` for a backward whose formula is plain arithmetic: the
         graph's Tensors when the backward is recorded (``create_graph``), else the bare
         arrays, so that one formula runs as Tensor ops or as plain NumPy."""
-        if _state["grad"]:
+        if self.create_graph:
             return self.saved_tensors, grad
         return self.saved_arrays, grad._data
 
@@ -130,11 +153,11 @@ class Function:
             return tuple(result)
         if not saved:
             return ()
-        out = saved[-1]                     # apply appended the output's array
+        output_array = saved[-1]            # apply appended the output's array
         inputs = self.inputs
         result = []
         for arr in saved[:-1]:
-            if arr is out:      # the output: a Tensor made by this node, as PyTorch unpacks it
+            if arr is output_array:     # a Tensor made by this node, as PyTorch unpacks it
                 arr = Tensor._make(arr, True, self)
             elif arr.__class__ is _ndarray or isinstance(arr, _ndarray):
                 owner = None    # an input's array: that input itself, else a constant
@@ -182,17 +205,17 @@ class Function:
         arrays: list = []       # plain loops: faster than comprehensions for 1-3 args
         record = False
         if _state["grad"]:
-            need = []
+            needs = []
             for a in args:      # (an exact-class test first: cheaper than isinstance)
                 if a.__class__ is Tensor or isinstance(a, Tensor):
                     arrays.append(a._data)
-                    need.append(a.requires_grad)
+                    needs.append(a.requires_grad)
                 else:
                     arrays.append(a)
-                    need.append(False)
-            record = True in need
-            need = tuple(need)
-            ctx.needs_input_grad = _SHARED_FLAGS.get(need, need)
+                    needs.append(False)
+            record = True in needs
+            needs = tuple(needs)
+            ctx.needs_input_grad = _INTERNED_NEEDS.get(needs, needs)
         else:       # no_grad, and every backward without create_graph: record nothing
             for a in args:
                 arrays.append(a._data if a.__class__ is Tensor or isinstance(a, Tensor) else a)
@@ -205,9 +228,9 @@ class Function:
             kind = ValueError if isinstance(exc, ValueError) else IndexError
             raise kind(f"{cls.name().lower()}: cannot apply to shapes {shapes}: {exc}") from None
         if data.__class__ is not _ndarray:   # NumPy returns scalars for 0-d results
-            raw, data = data, np.asarray(data)
+            scalar, data = data, np.asarray(data)
             if ctx._saved:
-                ctx._saved = tuple(data if s is raw else s for s in ctx._saved)
+                ctx._saved = tuple(data if s is scalar else s for s in ctx._saved)
         if _state["anomaly"]:
             _check_finite(np.asarray(data), f"the forward of {cls.name()}")
         if not record:
@@ -223,11 +246,20 @@ class Function:
             # ctx.inputs already: keep their number, not one more tuple per node (the
             # first test turns down ops that saved their output, like ReLU, cheaply)
             if (saved[0] is arrays[0] and len(saved) <= len(arrays)
-                    and all(map(_is, saved, arrays))):
+                    and all(map(_same_object, saved, arrays))):
                 ctx._saved = len(saved)
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
         return out
+
+
+def _with_formula(doc: str, formula: str) -> str:
+    """``doc`` with a last paragraph quoting ``formula``, indented like the docstring's
+    other lines (so ``inspect.cleandoc`` and ``help`` dedent it with them)."""
+    lines = doc.rstrip().split("\n")
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    margin = " " * (min(indents) if indents else 4)
+    return f"{doc.rstrip()}\n\n{margin}Local derivative (``formula``): {formula}\n"
 
 
 class AccumulateGrad:

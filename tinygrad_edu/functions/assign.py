@@ -15,7 +15,7 @@ from .shape import GetItem
 
 
 class Clone(Function):
-    """z = a copy of a (its own storage).  ∂z/∂a = 1."""
+    """z = a copy of a (its own storage)."""
     formula = "∂z/∂a = 1"
 
     @staticmethod
@@ -28,9 +28,8 @@ class Clone(Function):
 
 
 class IndexPut(Function):
-    """z = a with v put at ``index`` (added there, with ``accumulate``).
-    ∂z/∂a = 1 except at the written places (0 there unless accumulating);
-    ∂L/∂v = (∂L/∂z)[index]."""
+    """z = a with v put at ``index`` (added there, with ``accumulate``): the gradient
+    of a is 1 except at the written places (0 there unless accumulating)."""
     formula = "∂z/∂a = [not written],  ∂L/∂v = (∂L/∂z)[index]"
 
     @staticmethod
@@ -73,8 +72,7 @@ def view_positions(shape: tuple, steps: tuple) -> np.ndarray:
 
 class CopySlices(Function):
     """z = root with the view made by ``steps`` replaced by ``region`` (a write
-    through a view).  ∂z/∂root = 1 outside the view, 0 inside;
-    ∂L/∂region = (∂L/∂z) seen through the same view."""
+    through a view)."""
     formula = "∂z/∂root = [outside the view],  ∂L/∂region = view of ∂L/∂z"
     torch_name = "CopySlices"
 

@@ -6,68 +6,67 @@ import math
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
 from ..autograd.function import Function
 from ..tensor import Tensor
 
 
 # ---------------------------------------------------------------- binary arithmetic
 class Add(Function):
-    """z = a + b.  ∂z/∂a = 1, ∂z/∂b = 1."""
+    """z = a + b."""
     formula = "∂z/∂a = 1,  ∂z/∂b = 1"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a + b
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         return grad, grad
 
 
 class Sub(Function):
-    """z = a − b.  ∂z/∂a = 1, ∂z/∂b = −1."""
+    """z = a − b."""
     formula = "∂z/∂a = 1,  ∂z/∂b = −1"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a - b
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function):
-    """z = a·b.  ∂z/∂a = b, ∂z/∂b = a."""
+    """z = a·b."""
     formula = "∂z/∂a = b,  ∂z/∂b = a"
     saved_for_others = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         (a, b), grad = ctx.unpack(grad)     # Tensors if recorded, else arrays (faster)
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
 class Div(Function):
-    """z = a / b.  ∂z/∂a = 1/b, ∂z/∂b = −a/b² = −z/b."""
-    formula = "∂z/∂a = 1/b,  ∂z/∂b = −a/b²"
+    """z = a / b (x/0 = ±inf and 0/0 = nan, as torch)."""
+    formula = "∂z/∂a = 1/b,  ∂z/∂b = −a/b² = −z/b"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):   # x/0 = ±inf, 0/0 = nan (torch)
             out = a / b
         ctx.save_for_backward(b, out)
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         (b, out), grad = ctx.unpack(grad)
         need_a, need_b = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -77,25 +76,25 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = aᵇ.  ∂z/∂a = b·aᵇ⁻¹ (0 where b = 0, as in torch, even at a = 0 or nan),
-    ∂z/∂b = aᵇ·ln a (0 at a = 0 for b ≥ 0, the limit, as in torch). At b = 0 the
-    second derivative ∂²z/∂a∂b = 1/a keeps its analytic value, where torch gives 0."""
+    """z = aᵇ.  Both derivatives are 0 at a = 0 where that is the limit, and ∂z/∂a is
+    0 where b = 0 (even at a = 0 or nan), as in torch. At b = 0 the second derivative
+    ∂²z/∂a∂b = 1/a keeps its analytic value, where torch gives 0."""
     formula = "∂z/∂a = b·a^(b−1),  ∂z/∂b = a^b·ln a"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # 0⁻¹, (−1)^½
             out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return Pow._backward(ctx, grad)
 
     @staticmethod
-    def _backward(ctx, grad):
+    def _backward(ctx: Function, grad: Tensor) -> tuple:
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         zero = np.zeros((), a.dtype)
@@ -122,32 +121,32 @@ class Pow(Function):
 
 
 class Maximum(Function):
-    """z = max(a, b).  ∂z/∂a = [a ≥ b], ∂z/∂b = [b ≥ a], ½ each on ties (as PyTorch;
-    where a or b is NaN, both get the gradient)."""
+    """z = max(a, b).  As in PyTorch a tie splits the gradient, ½ each, and where a
+    or b is NaN both get it."""
     formula = "∂z/∂a = [a > b],  ∂z/∂b = [b > a]  (½ each on ties)"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a == b, a < b, a > b)     # tie, a loses, b loses
         return np.maximum(a, b)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         return _split_extremum(ctx, grad)
 
 
 class Minimum(Function):
-    """z = min(a, b).  ∂z/∂a = [a ≤ b], ∂z/∂b = [b ≤ a], ½ each on ties (as PyTorch;
-    where a or b is NaN, both get the gradient)."""
+    """z = min(a, b).  As in PyTorch a tie splits the gradient, ½ each, and where a
+    or b is NaN both get it."""
     formula = "∂z/∂a = [a < b],  ∂z/∂b = [b < a]  (½ each on ties)"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a == b, a > b, a < b)     # tie, a loses, b loses
         return np.minimum(a, b)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         return _split_extremum(ctx, grad)
 
 
@@ -164,16 +163,16 @@ def _split_extremum(ctx: Function, grad: Tensor) -> tuple:
 
 
 class Where(Function):
-    """z = cond ? a : b.  ∂z/∂a = [cond], ∂z/∂b = [not cond]."""
+    """z = cond ? a : b (cond a boolean array, not differentiated)."""
     formula = "∂z/∂a = [cond],  ∂z/∂b = [¬cond]"
 
     @staticmethod
-    def forward(ctx, cond, a, b):
+    def forward(ctx: Function, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.cond = cond
         return np.where(cond, a, b)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         _, need_a, need_b = ctx.needs_input_grad
         zero = np.zeros((), grad.dtype)
         ga = Where.apply(ctx.cond, grad, zero) if need_a else None
@@ -183,65 +182,65 @@ class Where(Function):
 
 # ---------------------------------------------------------------- unary
 class Neg(Function):
-    """z = −a.  ∂z/∂a = −1."""
+    """z = −a."""
     formula = "∂z/∂a = −1"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         return -a
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return -grad
 
 
 class Exp(Function):
-    """z = eᵃ.  ∂z/∂a = eᵃ = z."""
+    """z = eᵃ."""
     formula = "∂z/∂a = e^a = z"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):        # e^1000 = inf, as torch
             out = np.exp(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         return grad * out
 
 
 class Log(Function):
-    """z = ln a.  ∂z/∂a = 1/a."""
+    """z = ln a (ln 0 = −∞ and ln a = nan for a < 0, as torch)."""
     formula = "∂z/∂a = 1/a"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):   # ln 0 = −inf, ln(−1) = nan
             return np.log(a)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (a,), grad = ctx.unpack(grad)
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad / a
 
 
 class Sqrt(Function):
-    """z = √a.  ∂z/∂a = 1/(2√a) = 1/(2z)."""
-    formula = "∂z/∂a = 1/(2√a)"
+    """z = √a."""
+    formula = "∂z/∂a = 1/(2√a) = 1/(2z)"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):     # √(−1) = nan, as torch
             out = np.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         with np.errstate(divide="ignore", invalid="ignore"):   # 1/(2·√0) = inf, as torch
             return grad / (2 * out)
@@ -255,80 +254,80 @@ def sign(a: np.ndarray) -> np.ndarray:
 
 
 class Abs(Function):
-    """z = |a|.  ∂z/∂a = sign(a) (0 at 0 and at nan, like PyTorch)."""
+    """z = |a|; at 0 and at nan the derivative is taken as 0, like PyTorch."""
     formula = "∂z/∂a = sign(a)"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(sign(a))
         return np.abs(a)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (sign,), grad = ctx.unpack(grad)
         return grad * sign
 
 
 class Sin(Function):
-    """z = sin a.  ∂z/∂a = cos a."""
+    """z = sin a."""
     formula = "∂z/∂a = cos a"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         with np.errstate(invalid="ignore"):     # sin(±∞) = nan, as torch
             return np.sin(a)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, = ctx.saved_tensors
         return grad * a.cos()
 
 
 class Cos(Function):
-    """z = cos a.  ∂z/∂a = −sin a."""
+    """z = cos a."""
     formula = "∂z/∂a = −sin a"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         with np.errstate(invalid="ignore"):     # cos(±∞) = nan, as torch
             return np.cos(a)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, = ctx.saved_tensors
         return -(grad * a.sin())
 
 
 class Tanh(Function):
-    """z = tanh a.  ∂z/∂a = 1 − tanh²a = 1 − z²."""
+    """z = tanh a."""
     formula = "∂z/∂a = 1 − tanh²(a) = 1 − z²"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         out = np.tanh(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         return grad * (1 - out * out)
 
 
 class Sigmoid(Function):
-    """z = σ(a) = 1/(1 + e⁻ᵃ).  ∂z/∂a = σ(a)(1 − σ(a)) = z(1 − z)."""
+    """z = σ(a) = 1/(1 + e⁻ᵃ), computed without overflow."""
     formula = "∂z/∂a = σ(a)·(1 − σ(a)) = z(1 − z)"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         out = _sigmoid(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         return grad * (out * (1 - out))
 
@@ -340,20 +339,20 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
 
 
 class ReLU(Function):
-    """z = max(0, a).  ∂z/∂a = [a > 0]: the gradient is selected where z > 0 (and
-    where z is NaN, as torch), 0 elsewhere, even where it is infinite."""
+    """z = max(0, a).  The gradient is selected where z > 0 (and where z is NaN, as
+    torch), 0 elsewhere, even where it is infinite."""
     formula = "∂z/∂a = [a > 0]"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         out = np.maximum(a, 0)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         out, = ctx.saved_arrays
-        if is_grad_enabled():       # create_graph: a recorded selection, differentiable in grad
+        if ctx.create_graph:  # a recorded selection, differentiable in grad
             return Where.apply(out <= 0, np.zeros((), grad.dtype), grad)
         return _zero_where(out <= 0, grad._data)
 
@@ -374,32 +373,32 @@ def _zero_where(drop: np.ndarray, grad: np.ndarray) -> np.ndarray:
 
 
 class LeakyReLU(Function):
-    """z = a if a > 0 else s·a.  ∂z/∂a = 1 if a > 0 else s."""
+    """z = a if a > 0 else slope·a (``negative_slope``, 0.01 by default)."""
     formula = "∂z/∂a = 1 if a > 0 else slope"
 
     @staticmethod
-    def forward(ctx, a, negative_slope=0.01):
+    def forward(ctx: Function, a: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
         slope = np.where(a > 0, 1, negative_slope).astype(a.dtype)
         ctx.save_for_backward(slope)
         return a * slope
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (slope,), grad = ctx.unpack(grad)
         return grad * slope
 
 
 class NormalCDF(Function):
-    """z = Φ(a), the standard normal CDF.  ∂z/∂a = φ(a) = e^(−a²/2)/√(2π)."""
+    """z = Φ(a), the standard normal CDF; φ is its density."""
     formula = "∂z/∂a = φ(a) = e^(−a²/2)/√(2π)"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return _normal_cdf(a)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, = ctx.saved_tensors
         return grad * ((a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi)))
 
@@ -412,28 +411,29 @@ def _normal_cdf(a: np.ndarray) -> np.ndarray:
 
 
 class GELU(Function):
-    """z = a·Φ(a) (exact, PyTorch's default).  ∂z/∂a = Φ(a) + a·φ(a)."""
+    """z = a·Φ(a) (exact, PyTorch's default), with Φ the standard normal CDF and φ
+    its density."""
     formula = "∂z/∂a = Φ(a) + a·φ(a)"
 
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return a * _normal_cdf(a)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, = ctx.saved_tensors
         pdf = (a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
         return grad * (NormalCDF.apply(a) + a * pdf)
 
 
 class Softplus(Function):
-    """z = ln(1 + e^(βa))/β (z = a where βa > threshold).  ∂z/∂a = σ(βa) (1 where
-    βa > threshold)."""
+    """z = ln(1 + e^(βa))/β, and z = a where βa > threshold (as torch)."""
     formula = "∂z/∂a = σ(β·a)  (1 where β·a > threshold)"
 
     @staticmethod
-    def forward(ctx, a, beta=1.0, threshold=20.0):
+    def forward(ctx: Function, a: np.ndarray, beta: float = 1.0,
+                threshold: float = 20.0) -> np.ndarray:
         ctx.beta = beta
         scaled = a * beta
         linear = scaled > threshold
@@ -443,17 +443,19 @@ class Softplus(Function):
         return np.where(linear, a, soft).astype(a.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, linear = ctx.saved_tensors
         return Where.apply(linear, grad, grad * (a * ctx.beta).sigmoid())
 
 
 class Clamp(Function):
-    """z = min(max(a, lo), hi).  ∂z/∂a = [lo ≤ a ≤ hi]."""
+    """z = min(max(a, min), max) (either bound may be None).  The gradient is
+    selected, not multiplied by a mask, so an infinite one outside gives 0, not nan."""
     formula = "∂z/∂a = [min ≤ a ≤ max]"
 
     @staticmethod
-    def forward(ctx, a, min=None, max=None):
+    def forward(ctx: Function, a: np.ndarray, min: float | None = None,
+                max: float | None = None) -> np.ndarray:
         inside = np.ones(a.shape, dtype=bool)
         if min is not None:
             inside &= a >= min
@@ -463,24 +465,24 @@ class Clamp(Function):
         return np.clip(a, min, max)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         outside, = ctx.saved_arrays             # selected, not multiplied (0·∞ = nan)
-        if is_grad_enabled():
+        if ctx.create_graph:
             return Where.apply(outside, np.zeros((), grad.dtype), grad)
         return _zero_where(outside, grad._data)
 
 
 class Cast(Function):
-    """z = a converted to another dtype.  ∂z/∂a = 1 (the gradient is cast back)."""
+    """z = a converted to another dtype; the gradient is cast back to a's dtype."""
     formula = "∂z/∂a = 1"
 
     @staticmethod
-    def forward(ctx, a, dtype=None):
+    def forward(ctx: Function, a: np.ndarray, dtype: np.dtype | None = None) -> np.ndarray:
         ctx.in_dtype = a.dtype
         return a.astype(dtype)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.to(ctx.in_dtype)
 
 

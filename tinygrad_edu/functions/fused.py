@@ -21,7 +21,6 @@ import math
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .shape import Cat
@@ -59,8 +58,8 @@ def _standardize(x: Tensor, axes: tuple, eps: float) -> tuple[Tensor, Tensor]:
 class LayerNorm(Function):
     """y = x̂·γ + β with x̂ = (x − μ)/√(σ² + ε), μ and σ² (biased) over the last
     ``ndim`` dimensions (or over ``axes``: batch norm in training normalises over
-    the batch and positions, γ and β of shape (1, C, 1, …)).  With ĝ = ∂L/∂y·γ:
-    ∂L/∂x = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))/√(σ² + ε),  ∂L/∂γ = Σ ∂L/∂y·x̂,  ∂L/∂β = Σ ∂L/∂y."""
+    the batch and positions, γ and β of shape (1, C, 1, …)).  In the formula
+    ĝ = ∂L/∂y·γ and σ stands for √(σ² + ε)."""
     formula = "∂L/∂x = (ĝ − mean ĝ − x̂·mean(ĝx̂))/σ,  ∂L/∂γ = Σ ∂L/∂y·x̂,  ∂L/∂β = Σ ∂L/∂y"
 
     @staticmethod
@@ -94,7 +93,7 @@ class LayerNorm(Function):
         if not grad._data.size:             # an empty input: every gradient is zeros
             return tuple(np.zeros(np.shape(a), grad._data.dtype) if need else None
                          for a, need in zip(ctx.inputs, needs))
-        if is_grad_enabled():               # create_graph: x̂ and r as functions of x
+        if ctx.create_graph:                # x̂ and r as functions of x
             x, weight = ctx.saved_tensors[:2]
             xhat, rstd = _standardize(x, axes, ctx.eps)
             g = grad
@@ -123,8 +122,8 @@ def _sum_to(a, shape: tuple):
 
 
 class GELUTanh(Function):
-    """z = a·h with h = ½(1 + tanh u), u = √(2/π)(a + 0.044715a³).  Since
-    1 − tanh²u = 4h(1 − h):  ∂z/∂a = h + 2√(2/π)·a(1 + 3·0.044715a²)·h(1 − h)."""
+    """z = a·h with h = ½(1 + tanh u), u = √(2/π)(a + 0.044715a³); the derivative
+    uses 1 − tanh²u = 4h(1 − h) (0.134145 = 3·0.044715)."""
     formula = "∂z/∂a = h + 2√(2/π)·a(1 + 0.134145a²)·h(1 − h),  h = ½(1 + tanh u)"
 
     @staticmethod
@@ -142,8 +141,8 @@ class GELUTanh(Function):
         return a * h
 
     @staticmethod
-    def backward(ctx: Function, grad: Tensor):
-        if is_grad_enabled():               # create_graph: h as a function of a
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
+        if ctx.create_graph:  # h as a function of a
             a, = ctx.saved_tensors[:1]
             h = (((a + a * a * a * _GELU_A) * _GELU_C).tanh() + 1) * 0.5
             return grad * (h + a * (a * a * (3 * _GELU_A) + 1) * (2 * _GELU_C) * h * (1 - h))
@@ -176,8 +175,7 @@ def _masked_softmax(scores: np.ndarray) -> np.ndarray:
 
 class MaskedSoftmax(Function):
     """s = softmax(a + m) along the last dimension, m an additive mask (0 or −∞, or
-    any float bias); rows masked everywhere are 0.
-    ∂L/∂a = s·(g − Σ g·s) = ∂L/∂m."""
+    any float bias); rows masked everywhere are 0.  g = ∂L/∂s."""
     formula = "∂L/∂a = s·(g − Σⱼ gⱼsⱼ) = ∂L/∂m"
 
     @staticmethod
@@ -196,9 +194,9 @@ class MaskedSoftmax(Function):
 
 
 class ScaledDotProductAttention(Function):
-    """O = D(P)·V, P = softmax(Q·Kᵀ·c + M), D dropout (keep/(1 − p)), c the scale.
-    With G = ∂L/∂O:  ∂L/∂V = D(P)ᵀ·G,  ∂L/∂P = D(G·Vᵀ),  ∂L/∂S = P·(∂L/∂P − Σ ∂L/∂P·P),
-    ∂L/∂Q = c·∂L/∂S·K,  ∂L/∂K = c·(∂L/∂S)ᵀ·Q,  ∂L/∂M = ∂L/∂S."""
+    """O = D(P)·V with P = softmax(S), S = Q·Kᵀ·c + M, D dropout (keep/(1 − p)) and c
+    the scale; G = ∂L/∂O.  The formula is written without dropout (with it, P in ∂L/∂V
+    is D(P) and G·Vᵀ is D(G·Vᵀ)); ∂L/∂M = ∂L/∂S."""
     formula = ("∂L/∂V = Pᵀ·G,  ∂L/∂S = P·(G·Vᵀ − Σ(G·Vᵀ)·P),  ∂L/∂Q = c·∂L/∂S·K,  "
                "∂L/∂K = c·∂L/∂Sᵀ·Q")
 
@@ -220,7 +218,7 @@ class ScaledDotProductAttention(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         need_q, need_k, need_v, need_m = (ctx.needs_input_grad + (False,))[:4]
         keep, scale = ctx.keep, ctx.scale
-        if is_grad_enabled():                 # create_graph: P as a function of Q, K, M
+        if ctx.create_graph:  # P as a function of Q, K, M
             q, k, v, mask = ctx.saved_tensors[:4]
             probs = MaskedSoftmax.apply((q @ k.mT) * scale, mask)
             dropped = probs if keep is None else probs * keep
@@ -268,9 +266,8 @@ def _lstm_gates(gates, c):
 
 class LSTMPointwise(Function):
     """[h', c'] from the pre-activations (i, f, g, o) = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh
-    and the cell c:  c' = σ(f)·c + σ(i)·tanh(g),  h' = σ(o)·tanh(c').  With
-    ∂c = ∂L/∂c' + ∂L/∂h'·σ(o)·(1 − tanh²c'):  ∂o = ∂L/∂h'·tanh c'·σ'(o),
-    ∂i = ∂c·tanh g·σ'(i),  ∂f = ∂c·c·σ'(f),  ∂g = ∂c·σ(i)·(1 − tanh²g),  ∂L/∂c = ∂c·σ(f)."""
+    and the cell c:  c' = σ(f)·c + σ(i)·tanh(g),  h' = σ(o)·tanh(c').  In the formula
+    ∂x is ∂L/∂x, and ∂c the gradient reaching c' (directly and through h')."""
     formula = ("∂c = ∂c' + ∂h'·σ(o)(1 − tanh²c'),  ∂i = ∂c·tanh g·σ'(i),  ∂f = ∂c·c·σ'(f),  "
                "∂g = ∂c·σ(i)(1 − tanh²g),  ∂o = ∂h'·tanh c'·σ'(o),  ∂L/∂c = ∂c·σ(f)")
 
@@ -282,7 +279,7 @@ class LSTMPointwise(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
-        if is_grad_enabled():               # create_graph: the gates as functions of inputs
+        if ctx.create_graph:  # the gates as functions of inputs
             gates, c = ctx.saved_tensors[:2]
             si, sf, tg, so, _, tc = _lstm_gates(gates, c)
             gh, gc = grad.chunk(2, -1)

@@ -22,27 +22,28 @@ def positions(shape: tuple) -> np.ndarray:
 
 
 class Take(Function):
-    """z = a.flat[pos].  ∂L/∂a = ∂L/∂z added back at pos (summed where repeated)."""
+    """z = a.flat[pos]: the gradient is added back at pos (summed where a position
+    repeats)."""
     formula = "∂L/∂a[p] = Σ of ∂L/∂z where pos = p"
     torch_name = "TakeBackward0"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, pos: np.ndarray = None) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray, pos: np.ndarray | None = None) -> np.ndarray:
         ctx.in_shape, ctx.pos = a.shape, pos
         return a.reshape(-1)[pos]
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return PutAdd.apply(grad, shape=ctx.in_shape, pos=ctx.pos)
 
 
 class PutAdd(Function):
-    """z = zeros(shape) with g added at the flat positions pos (the backward of Take).
-    ∂L/∂g = (∂L/∂z).flat[pos]."""
+    """z = zeros(shape) with g added at the flat positions pos (the backward of Take)."""
     formula = "∂L/∂g = (∂L/∂z).flat[pos]"
 
     @staticmethod
-    def forward(ctx, g: np.ndarray, shape: tuple = (), pos: np.ndarray = None) -> np.ndarray:
+    def forward(ctx: Function, g: np.ndarray, shape: tuple = (),
+                pos: np.ndarray | None = None) -> np.ndarray:
         ctx.pos = pos
         out = np.zeros(int(np.prod(shape, dtype=np.int64)), g.dtype)
         with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
@@ -50,68 +51,67 @@ class PutAdd(Function):
         return out.reshape(shape)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return Take.apply(grad, pos=ctx.pos)
 
 
 # the picking ops: a Take each, named as PyTorch names them (the renderer shows the name)
 class Flip(Take):
-    """z = a reversed along ``dims``.  ∂L/∂a = ∂L/∂z flipped back."""
+    """z = a reversed along ``dims``."""
     formula = "∂L/∂a = flip(∂L/∂z)"
     torch_name = "FlipBackward0"
 
 
 class Roll(Take):
-    """z = a shifted cyclically.  ∂L/∂a = ∂L/∂z rolled back."""
+    """z = a shifted cyclically."""
     formula = "∂L/∂a = roll(∂L/∂z, −shifts)"
     torch_name = "RollBackward0"
 
 
 class Repeat(Take):
-    """z = copies of a tiled side by side.  ∂L/∂a = Σ over the copies of ∂L/∂z."""
+    """z = copies of a tiled side by side."""
     formula = "∂L/∂a = Σ over the copies of ∂L/∂z"
     torch_name = "RepeatBackward0"
 
 
 class RepeatInterleave(Take):
-    """z = each element of a repeated in place.  ∂L/∂a = Σ of its repeats' gradients."""
+    """z = each element of a repeated in place."""
     formula = "∂L/∂a[i] = Σ over the repeats of i of ∂L/∂z"
     torch_name = "IndexSelectBackward0"
 
 
 class IndexSelect(Take):
-    """z = the slices of a at ``index`` along ``dim``.  ∂L/∂a = ∂L/∂z added back there."""
+    """z = the slices of a at ``index`` along ``dim``."""
     formula = "∂L/∂a = index_add(0, dim, index, ∂L/∂z)"
     torch_name = "IndexSelectBackward0"
 
 
 class Gather(Take):
-    """z[i][j] = a[i][index[i][j]] (along ``dim``).  ∂L/∂a = scatter_add of ∂L/∂z."""
+    """z[i][j] = a[i][index[i][j]] (along ``dim``)."""
     formula = "∂L/∂a = scatter_add(0, dim, index, ∂L/∂z)"
     torch_name = "GatherBackward0"
 
 
 class MaskedSelect(Take):
-    """z = the elements of a where mask is True (1-D).  ∂L/∂a = ∂L/∂z put back there."""
+    """z = the elements of a where mask is True (1-D)."""
     formula = "∂L/∂a = ∂L/∂z at the True places, 0 elsewhere"
     torch_name = "MaskedSelectBackward0"
 
 
 class Sort(Take):
-    """z = a sorted along ``dim`` (a permutation).  ∂L/∂a = ∂L/∂z permuted back."""
+    """z = a sorted along ``dim`` (a permutation)."""
     formula = "∂L/∂a = ∂L/∂z put back at the original places"
     torch_name = "SortBackward0"
 
 
 class Topk(Take):
-    """z = the k largest (or smallest) of a along ``dim``.  ∂L/∂a = ∂L/∂z put back."""
+    """z = the k largest (or smallest) of a along ``dim``."""
     formula = "∂L/∂a = ∂L/∂z at the chosen places, 0 elsewhere"
     torch_name = "TopkBackward0"
 
 
 class Scatter(Function):
-    """z = a with src written at the flat positions pos (``add``: added there).
-    ∂L/∂a = ∂L/∂z (0 where overwritten), ∂L/∂src = (∂L/∂z).flat[pos]."""
+    """z = a with src written at the flat positions pos (``add``: added there)."""
     formula = "∂L/∂a = ∂L/∂z (0 where written),  ∂L/∂src = (∂L/∂z)[index]"
 
     @property
@@ -119,7 +119,7 @@ class Scatter(Function):
         return "ScatterAddBackward0" if self._kwargs.get("add") else "ScatterBackward0"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, src: np.ndarray, pos: np.ndarray = None,
+    def forward(ctx: Function, a: np.ndarray, src: np.ndarray, pos: np.ndarray | None = None,
                 add: bool = False) -> np.ndarray:
         ctx.pos, ctx.add, ctx.src_shape = pos, add, src.shape
         out = a.copy().reshape(-1)
@@ -130,7 +130,7 @@ class Scatter(Function):
         return out.reshape(a.shape)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> tuple:
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         need_a, need_src = ctx.needs_input_grad
         ga = gsrc = None
         if need_a:

@@ -38,19 +38,20 @@ def parse_einsum(equation: str, ndims: list[int]) -> tuple[list[str], str]:
 
 
 class Einsum(Function):
-    """z = Σ over the letters missing from the output of Πₖ aₖ[subscriptsₖ].
-    ∂L/∂aₖ = einsum of ∂L/∂z with the other operands, onto aₖ's subscripts."""
+    """z = Σ over the letters missing from the output of Πₖ aₖ[subscriptsₖ]; each
+    input's gradient is one more einsum."""
     formula = "∂L/∂aₖ = einsum(∂L/∂z, other operands → subscripts of aₖ)"
     torch_name = "ViewBackward0"
 
     @staticmethod
-    def forward(ctx, *arrays: np.ndarray, ins: tuple = (), out: str = "") -> np.ndarray:
+    def forward(ctx: Function, *arrays: np.ndarray, ins: tuple = (),
+                out: str = "") -> np.ndarray:
         ctx.ins, ctx.out = ins, out
         ctx.save_for_backward(*arrays)
         return np.einsum(",".join(ins) + "->" + out, *arrays, optimize=len(arrays) > 2)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> tuple:
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         arrays = ctx.saved_tensors
         grads = []
         for k, need in enumerate(ctx.needs_input_grad):

@@ -4,22 +4,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 
 
 class MatMul(Function):
-    """Z = A @ B.  ∂L/∂A = ∂L/∂Z @ Bᵀ, ∂L/∂B = Aᵀ @ ∂L/∂Z (1-D operands are
-    treated as a row or column, then that dimension is dropped again)."""
+    """Z = A @ B (1-D operands are treated as a row or column, then that dimension
+    is dropped again)."""
     formula = "∂L/∂A = ∂L/∂Z · Bᵀ,  ∂L/∂B = Aᵀ · ∂L/∂Z"
     saved_for_others = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ and ∞ − ∞, as torch
             return np.matmul(a, b)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         if a.ndim == 1 and b.ndim == 1:            # dot product

@@ -59,6 +59,7 @@ _NAMES = {
     S.Pad: "ConstantPadNdBackward0", R.Sum: _with_dim("Sum"), R.Mean: _with_dim("Mean"),
     R.Max: _with_dim("Max"), R.Min: _with_dim("Min"), R.LogSumExp: "LogsumexpBackward0",
     N.Linear: property(_linear), N.CrossEntropy: "NllLossBackward0",
+    N.CrossEntropyGeneral: "NllLossBackward0",
     N.MSE: "MseLossBackward0", N.Conv2d: "ConvolutionBackward0",
     N.MaxPool2d: "MaxPool2DWithIndicesBackward0",
 }

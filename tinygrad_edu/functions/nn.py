@@ -3,7 +3,9 @@ small ops would do the same math more slowly.
 
 * ``Linear``: y = x·Wᵀ + b as one node (exactly the matmuls NumPy code would do).
 * ``CrossEntropy``: log-softmax and negative log-likelihood fused, so huge logits
-  stay finite and the gradient is simply ``softmax − target``.
+  stay finite and the gradient is simply ``softmax − onehot``; class indices only.
+  ``CrossEntropyGeneral`` adds class weights, label smoothing, ``ignore_index`` and
+  probability targets.
 * ``MSE``: the squared error and its mean or sum in one node; ∂ℓ/∂x = 2(x − y)/N.
 * ``BinaryCrossEntropy``: BCE on probabilities with torch's clamped logs, so
   probabilities of exactly 0 or 1 give a finite loss and gradient.
@@ -21,7 +23,6 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..autograd import is_grad_enabled
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import Where
@@ -29,13 +30,13 @@ from .shape import IndexScatter
 
 
 class Linear(Function):
-    """y = x·Wᵀ + b with W of shape (out, in).
-    ∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ_batch ∂L/∂y."""
+    """y = x·Wᵀ + b with W of shape (out, in); ∂L/∂b sums over the batch dimensions."""
     formula = "∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ ∂L/∂y"
     saved_for_others = True
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None):
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray,
+                bias: np.ndarray | None = None) -> np.ndarray:
         ctx.save_for_backward(x, weight)
         if x.ndim > 2 and x.shape[-1]:  # Speed: one 2-D BLAS product; stacked matmul ~9x slower
             out = np.matmul(x.reshape(-1, x.shape[-1]), weight.T).reshape(
@@ -47,7 +48,7 @@ class Linear(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         # Speed: when this backward is not itself recorded (no create_graph), the same
         # three products on the arrays: no Tensor ops, no nodes (the engine wraps them)
         (x, w), g = ctx.unpack(grad)
@@ -77,16 +78,72 @@ def _class_entries(idx: np.ndarray) -> tuple:
 
 
 class CrossEntropy(Function):
-    """Cross-entropy of logits x (class dimension 1) against a target distribution q:
-    ℓᵢ = −Σ_c q_ic·log softmax(xᵢ)_c.  For class-index targets q is one-hot (blended
-    with ε/C under label smoothing ε, scaled by the class weights).
-    ∂ℓᵢ/∂x_ic = softmax(xᵢ)_c·Σ_c' q_ic' − q_ic  (= softmax − one-hot in the plain case);
-    for probability targets ∂ℓᵢ/∂p_ic = −(1−ε)·w_c·log softmax(xᵢ)_c."""
-    formula = "∂ℓ/∂x = softmax(x)·Σq − q  (softmax − onehot),  ∂ℓ/∂p = −log softmax(x)"
+    """ℓᵢ = −log softmax(xᵢ)_yᵢ for logits x (classes along dimension 1) and integer
+    class targets y, averaged over the targets (``reduction="mean"``), summed or not
+    reduced; each row's maximum is subtracted first, so huge logits stay finite.
+    This is the plain case; ``CrossEntropyGeneral`` adds class weights, label
+    smoothing, ``ignore_index`` and probability targets."""
+    formula = "∂ℓ/∂x = softmax(x) − onehot(y)"
 
     @staticmethod
-    def forward(ctx, x, target, weight=None, reduction="mean", ignore_index=None,
-                label_smoothing=0.0):
+    def forward(ctx: Function, x: np.ndarray, target: np.ndarray,
+                reduction: str = "mean") -> np.ndarray:
+        shifted = x - x.max(1, keepdims=True) if x.shape[1] else x.copy()
+        probs = np.exp(shifted)
+        total = probs.sum(1, keepdims=True)
+        logp = shifted - np.log(total)                  # log softmax(x)
+        probs /= total                                  # softmax(x), for the backward
+        idx = target.reshape(target.shape[:1] + (1,) + target.shape[1:])  # class dim back
+        loss = -logp[_class_entries(idx)][:, 0]         # −log softmax(xᵢ)_yᵢ
+        ctx.reduction, ctx.idx = reduction, idx
+        ctx.save_for_backward(x, target, probs)
+        if reduction == "none":
+            return loss.astype(x.dtype, copy=False)
+        total_loss = loss.sum(dtype=x.dtype)
+        if reduction != "mean":
+            return total_loss
+        if not loss.size:                               # no targets: 0/0, as torch
+            return np.asarray(np.nan, x.dtype)
+        return total_loss / x.dtype.type(loss.size)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        if ctx.create_graph:        # recorded: the softmax as a function of x
+            x, _, _ = ctx.saved_tensors
+            probs = x.softmax(1)
+        else:   # Speed: not recorded, so the same math on the arrays (the engine wraps it)
+            x, _, probs = ctx.saved_arrays
+            # a reduced loss's 0-d gradient as a Python float: NumPy's 0-d arithmetic
+            # (grad / N below) costs more than a whole (N, C) ufunc pass
+            grad = grad._data if ctx.reduction == "none" else float(grad._data)
+        if ctx.reduction == "none":           # the class dimension back in
+            coef = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
+        elif ctx.reduction != "mean":         # a 0-d gradient broadcasts as it is
+            coef = grad
+        else:                   # no targets: every gradient is 0 (as torch), not nan
+            coef = grad / ctx.idx.size if ctx.idx.size else 0.0
+        onehot = np.zeros(x.shape, x.dtype)
+        onehot[_class_entries(ctx.idx)] = 1.0
+        return (probs - onehot) * coef, None
+
+
+class CrossEntropyGeneral(Function):
+    """Cross-entropy of logits x (class dimension 1) against a target distribution q,
+    ℓᵢ = −Σ_c q_ic·log softmax(xᵢ)_c, with what the plain ``CrossEntropy`` leaves out:
+    class weights w, label smoothing ε, ``ignore_index``, probability targets p.  For
+    class-index targets q is one-hot, blended with ε/C under label smoothing, scaled
+    by the weights and 0 for ignored targets (the mean divides by Σ of the targets'
+    weights, as torch); for probability targets q = ((1 − ε)·p + ε/C)·w."""
+    formula = "∂ℓ/∂x = softmax(x)·Σq − q,  ∂ℓ/∂p = −(1 − ε)·w·log softmax(x)"
+
+    @classmethod
+    def name(cls) -> str:
+        return "CrossEntropy"       # what the renderer shows for both cases
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, target: np.ndarray,
+                weight: np.ndarray | None = None, reduction: str = "mean",
+                ignore_index: int | None = None, label_smoothing: float = 0.0) -> np.ndarray:
         # ignore_index is None unless some target equals it (F.cross_entropy checks)
         if x.shape[1]:
             shifted = x - x.max(1, keepdims=True)
@@ -143,8 +200,8 @@ class CrossEntropy(Function):
             return total_loss / x.dtype.type(denom)
 
     @staticmethod
-    def backward(ctx, grad):
-        if is_grad_enabled():                 # create_graph: make them depend on x
+    def backward(ctx: Function, grad: Tensor) -> tuple:
+        if ctx.create_graph:  # make them depend on x
             x, target, _, _ = ctx.saved_tensors
             probs, logp = x.softmax(1), x.log_softmax(1)
         elif ctx.class_target:    # Speed: not recorded, so the same math on the arrays
@@ -191,12 +248,13 @@ class CrossEntropy(Function):
 
 
 class MSE(Function):
-    """ℓ = (x − y)², reduced by mean, sum or not at all.
-    ∂ℓ/∂x = 2(x − y)·(1/N for the mean),  ∂ℓ/∂y = −∂ℓ/∂x."""
+    """ℓ = (x − y)², reduced by mean (N: the number of elements), sum (N = 1) or not at
+    all."""
     formula = "∂ℓ/∂x = 2(x − y)/N,  ∂ℓ/∂y = −2(x − y)/N"
 
     @staticmethod
-    def forward(ctx, x, y, reduction="mean"):
+    def forward(ctx: Function, x: np.ndarray, y: np.ndarray,
+                reduction: str = "mean") -> np.ndarray:
         diff = np.asarray(x - y)              # (0-d operands give a NumPy scalar)
         ctx.reduction = reduction
         ctx.save_for_backward(x, y, diff)
@@ -209,9 +267,9 @@ class MSE(Function):
         return total / sq.dtype.type(sq.size) if sq.size else np.asarray(np.nan, sq.dtype)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         x, y, diff = ctx.saved_tensors
-        if is_grad_enabled():                 # create_graph: make it depend on x and y
+        if ctx.create_graph:  # make it depend on x and y
             diff = x - y
         scale = 2 / max(diff.numel(), 1) if ctx.reduction == "mean" else 2
         gx = grad * (diff * scale)
@@ -221,12 +279,11 @@ class MSE(Function):
 
 class BinaryCrossEntropy(Function):
     """ℓ = −(y·ln x + (1 − y)·ln(1 − x)) elementwise, each log clamped at −100 (as
-    torch) so x = 0 or 1 gives a finite loss.
-    ∂ℓ/∂x = (x − y)/max(x(1 − x), 1e−12),  ∂ℓ/∂y = ln(1 − x) − ln x (clamped logs)."""
+    torch) so x = 0 or 1 gives a finite loss and gradient (x(1 − x) is clamped at 1e−12)."""
     formula = "∂ℓ/∂x = (x − y)/(x(1 − x)),  ∂ℓ/∂y = ln(1 − x) − ln x"
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
             log_x = np.maximum(np.log(x), -100)
             log_1mx = np.maximum(np.log1p(-x), -100)
@@ -235,14 +292,14 @@ class BinaryCrossEntropy(Function):
         return -(y * log_x + (1 - y) * log_1mx)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         gx = grad * (x - y) / (x * (1 - x)).clamp(min=1e-12) if need_x else None
         gy = None
         if need_y:
             ratio = ctx.log_ratio
-            if is_grad_enabled():             # create_graph: make it depend on x
+            if ctx.create_graph:  # make it depend on x
                 ratio = (1 - x).log() - x.log()
             gy = grad * ratio
         return gx, gy
@@ -266,16 +323,17 @@ def conv_output_size(size: int, k: int, s: int, p: int) -> int:
 
 class Im2Col(Function):
     """Unfold: z[n, (c,i,j), (h,w)] = x_padded[n, c, h·s+i, w·s+j].  Each input
-    element is copied into every window that covers it, so ∂L/∂x = Col2Im(∂L/∂z)."""
+    element is copied into every window that covers it."""
     formula = "∂L/∂x = col2im(∂L/∂z)  (sum over the windows covering each pixel)"
 
     @staticmethod
-    def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=(0, 0)):
+    def forward(ctx: Function, x: np.ndarray, kernel: tuple = (1, 1), stride: tuple = (1, 1),
+                padding: tuple = (0, 0)) -> np.ndarray:
         ctx.x_shape, ctx.geometry = x.shape, (kernel, stride, padding)
         return _im2col(x, kernel, stride, padding)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         kernel, stride, padding = ctx.geometry
         return Col2Im.apply(grad, x_shape=ctx.x_shape, kernel=kernel, stride=stride,
                             padding=padding)
@@ -283,11 +341,13 @@ class Im2Col(Function):
 
 class Col2Im(Function):
     """Fold (the adjoint of Im2Col): every column entry is added back to the pixel it
-    came from.  Linear, so ∂L/∂cols = Im2Col(∂L/∂z)."""
+    came from.  Linear, so its backward is Im2Col."""
     formula = "∂L/∂cols = im2col(∂L/∂z)"
 
     @staticmethod
-    def forward(ctx, cols, x_shape=None, kernel=(1, 1), stride=(1, 1), padding=(0, 0)):
+    def forward(ctx: Function, cols: np.ndarray, x_shape: tuple | None = None,
+                kernel: tuple = (1, 1), stride: tuple = (1, 1),
+                padding: tuple = (0, 0)) -> np.ndarray:
         ctx.geometry = (kernel, stride, padding)
         n, c, h, w = x_shape
         (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -300,7 +360,7 @@ class Col2Im(Function):
         return out[:, :, ph:ph + h, pw:pw + w]
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         kernel, stride, padding = ctx.geometry
         return Im2Col.apply(grad, kernel=kernel, stride=stride, padding=padding)
 
@@ -308,12 +368,13 @@ class Col2Im(Function):
 class Conv2d(Function):
     """y[n, o] = b[o] + Σ_{c,i,j} W[o, c, i, j]·x_padded[n, c, h·s+i, w·s+j]
     (cross-correlation, as torch), computed as W₂·im2col(x) with W₂ = W reshaped to
-    (out, C·kh·kw).  ∂L/∂W₂ = Σ_n ∂L/∂yₙ·colsₙᵀ, ∂L/∂x = col2im(W₂ᵀ·∂L/∂y),
-    ∂L/∂b = Σ_{n,h,w} ∂L/∂y."""
+    (out, C·kh·kw), cols = im2col(x)."""
     formula = "∂L/∂x = col2im(Wᵀ·∂L/∂y),  ∂L/∂W = Σₙ ∂L/∂y·colsᵀ,  ∂L/∂b = Σ ∂L/∂y"
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0)):
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray,
+                bias: np.ndarray | None = None, stride: tuple = (1, 1),
+                padding: tuple = (0, 0)) -> np.ndarray:
         n, _, h, w = x.shape
         out_ch, _, kh, kw = weight.shape
         cols = _im2col(x, (kh, kw), stride, padding)
@@ -326,7 +387,7 @@ class Conv2d(Function):
                            conv_output_size(w, kw, stride[1], padding[1]))
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         x, weight, cols = ctx.saved_tensors
         kernel, stride, padding = ctx.geometry
         need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
@@ -338,7 +399,7 @@ class Conv2d(Function):
             gx = Col2Im.apply(w2.T @ g, x_shape=x.shape, kernel=kernel, stride=stride,
                               padding=padding)
         if need_w:
-            if is_grad_enabled():             # create_graph: cols must depend on x
+            if ctx.create_graph:  # cols must depend on x
                 cols = Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
             gw = (g @ cols.transpose(1, 2)).sum(0).reshape(weight.shape)
         if need_b:
@@ -348,12 +409,13 @@ class Conv2d(Function):
 
 class MaxPool2d(Function):
     """y[n, c, h, w] = max of x over the window at (h·s, w·s) (padding counts as −∞).
-    ∂y/∂x = 1 at the window's maximum (the first one on ties) and 0 elsewhere, so
-    the gradient is scattered back to the winners (summed where windows overlap)."""
+    The first maximum wins ties; the gradient is scattered back to the winners (summed
+    where windows overlap)."""
     formula = "∂y/∂x = [x is the maximum of its window]"
 
     @staticmethod
-    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+    def forward(ctx: Function, x: np.ndarray, kernel: tuple = (2, 2), stride: tuple = (2, 2),
+                padding: tuple = (0, 0)) -> np.ndarray:
         n, c, h, w = x.shape
         (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
         xp = x
@@ -380,11 +442,11 @@ class MaxPool2d(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         size = int(np.prod(ctx.x_shape))
         dx = IndexScatter.apply(grad.reshape(-1), shape=(size,), index=ctx.pos)
         return dx.reshape(ctx.x_shape)
 
 
-__all__ = ["Linear", "CrossEntropy", "MSE", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",
+__all__ = ["Linear", "CrossEntropy", "CrossEntropyGeneral", "MSE", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",
            "MaxPool2d"]

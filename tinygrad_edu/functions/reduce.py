@@ -5,6 +5,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..dims import normalize_dim, normalize_dims
+from ..tensor import Tensor
 from .elementwise import Where
 
 
@@ -31,27 +32,29 @@ def _require_float(op: str, a: np.ndarray) -> None:
 
 
 class Sum(Function):
-    """z = Σᵢ aᵢ.  ∂z/∂aᵢ = 1: the gradient is copied to every summed element."""
+    """z = Σᵢ aᵢ (over ``dim``, or all): the gradient is copied to every summed element."""
     formula = "∂z/∂aᵢ = 1"
 
     @staticmethod
-    def forward(ctx, a, dim=None, keepdim=False):
+    def forward(ctx: Function, a: np.ndarray, dim: int | tuple | None = None,
+                keepdim: bool = False) -> np.ndarray:
         axis = None if dim is None else normalize_dims(dim, a.ndim, None)
         ctx.in_shape, ctx.axis = a.shape, axis
         with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
             return np.add.reduce(a, axis=axis, keepdims=keepdim)   # (a.sum's own ufunc)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.reshape(_keepdim_shape(ctx.in_shape, ctx.axis)).expand(ctx.in_shape)
 
 
 class Mean(Function):
-    """z = (1/N) Σᵢ aᵢ.  ∂z/∂aᵢ = 1/N (the mean of no elements is nan, as in torch)."""
+    """z = (1/N) Σᵢ aᵢ (the mean of no elements is nan, as in torch)."""
     formula = "∂z/∂aᵢ = 1/N"
 
     @staticmethod
-    def forward(ctx, a, dim=None, keepdim=False):
+    def forward(ctx: Function, a: np.ndarray, dim: int | tuple | None = None,
+                keepdim: bool = False) -> np.ndarray:
         _require_float("mean", a)
         axis = None if dim is None else normalize_dims(dim, a.ndim, None)
         ctx.in_shape, ctx.axis = a.shape, axis
@@ -65,20 +68,20 @@ class Mean(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         kshape = _keepdim_shape(ctx.in_shape, ctx.axis)
         return (grad * ctx.scale).reshape(kshape).expand(ctx.in_shape)
 
 
 class Var(Function):
     """v = Σᵢ(aᵢ − ā)²/(N − c) for ``correction`` c (N − c ≤ 0 gives inf or nan, as
-    torch).  ∂v/∂aᵢ = 2(aᵢ − ā)/(N − c) (the terms through ā sum to zero). Over the
-    whole tensor with N − c ≤ 0 the gradient is torch's constant: nan where aᵢ = ā,
-    +∞ elsewhere."""
+    torch); the terms of the derivative through ā sum to zero. Over the whole tensor
+    with N − c ≤ 0 the gradient is torch's constant: nan where aᵢ = ā, +∞ elsewhere."""
     formula = "∂v/∂aᵢ = 2(aᵢ − ā)/(N − c)"
 
     @staticmethod
-    def forward(ctx, a, dim=None, correction=1, keepdim=False):
+    def forward(ctx: Function, a: np.ndarray, dim: int | tuple | None = None,
+                correction: int = 1, keepdim: bool = False) -> np.ndarray:
         if a.dtype.kind not in "fc":
             raise RuntimeError(f"var(): std and var only support floating point and complex "
                                f"dtypes, got {a.dtype}")
@@ -97,7 +100,7 @@ class Var(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         if ctx.constant is not None:
             return grad.reshape(ctx.kshape) * ctx.constant
         a, = ctx.saved_tensors
@@ -117,7 +120,8 @@ class _Extremum(Function):
     pick = staticmethod(np.argmax)
 
     @classmethod
-    def forward(cls, ctx, a, dim=None, keepdim=False):
+    def forward(cls, ctx: Function, a: np.ndarray, dim: int | None = None,
+                keepdim: bool = False) -> np.ndarray:
         op = cls.name().lower()
         if dim is None:
             if not a.size:
@@ -147,7 +151,7 @@ class _Extremum(Function):
         return out if keepdim else np.squeeze(out, axis)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         chosen, = ctx.saved_arrays
         g = grad.reshape(ctx.kshape)
         if ctx.scale != 1.0:
@@ -156,24 +160,25 @@ class _Extremum(Function):
 
 
 class Max(_Extremum):
-    """z = maxᵢ aᵢ.  ∂z/∂aᵢ = [aᵢ is the maximum]."""
+    """z = maxᵢ aᵢ."""
     formula = "∂z/∂aᵢ = [aᵢ = max]"
 
 
 class Min(_Extremum):
-    """z = minᵢ aᵢ.  ∂z/∂aᵢ = [aᵢ is the minimum]."""
+    """z = minᵢ aᵢ."""
     formula = "∂z/∂aᵢ = [aᵢ = min]"
     reduce = staticmethod(np.min)
     pick = staticmethod(np.argmin)
 
 
 class LogSumExp(Function):
-    """z = ln Σᵢ e^(aᵢ) (computed as m + ln Σ e^(aᵢ−m)).  ∂z/∂aᵢ = e^(aᵢ−z) = softmax(a)ᵢ.
-    Over no elements z = ln 0 = −∞, as in torch."""
+    """z = ln Σᵢ e^(aᵢ) (computed as m + ln Σ e^(aᵢ−m)).  Over no elements z = ln 0
+    = −∞, as in torch."""
     formula = "∂z/∂aᵢ = e^(aᵢ − z) = softmax(a)ᵢ"
 
     @staticmethod
-    def forward(ctx, a, dim=None, keepdim=False):
+    def forward(ctx: Function, a: np.ndarray, dim: int | tuple | None = None,
+                keepdim: bool = False) -> np.ndarray:
         axis = None if dim is None else normalize_dims(dim, a.ndim, None)
         with np.errstate(divide="ignore", invalid="ignore"):   # ln 0 = −∞ and ∞ − ∞: as torch
             if a.size:
@@ -189,7 +194,7 @@ class LogSumExp(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, out = ctx.saved_tensors
         with np.errstate(invalid="ignore"):     # ∞ − ∞ where the result is ∞: nan, as torch
             return grad.reshape(ctx.kshape) * (a - out.reshape(ctx.kshape)).exp()
@@ -205,12 +210,12 @@ def _softmax_axis(op: str, a: np.ndarray, dim: int) -> int | None:
 
 
 class Softmax(Function):
-    """sᵢ = e^(aᵢ) / Σⱼ e^(aⱼ) (max subtracted first, so it never overflows).
-    ∂sᵢ/∂aⱼ = sᵢ(δᵢⱼ − sⱼ), so the input gradient is s·(g − Σ g·s)."""
+    """sᵢ = e^(aᵢ) / Σⱼ e^(aⱼ) (max subtracted first, so it never overflows); the input
+    gradient is s·(g − Σ g·s)."""
     formula = "∂sᵢ/∂aⱼ = sᵢ(δᵢⱼ − sⱼ)"
 
     @staticmethod
-    def forward(ctx, a, dim=-1):
+    def forward(ctx: Function, a: np.ndarray, dim: int = -1) -> np.ndarray:
         ctx.dim = axis = _softmax_axis("softmax", a, dim)
         if not a.size:
             out = a.copy()
@@ -222,18 +227,17 @@ class Softmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         s, = ctx.saved_tensors
         return s * (grad - (grad * s).sum(ctx.dim, keepdim=True))
 
 
 class LogSoftmax(Function):
-    """zᵢ = aᵢ − logsumexp(a).  ∂zᵢ/∂aⱼ = δᵢⱼ − softmax(a)ⱼ, so the input gradient
-    is g − softmax(a)·Σ g."""
+    """zᵢ = aᵢ − logsumexp(a); the input gradient is g − softmax(a)·Σ g."""
     formula = "∂zᵢ/∂aⱼ = δᵢⱼ − softmax(a)ⱼ"
 
     @staticmethod
-    def forward(ctx, a, dim=-1):
+    def forward(ctx: Function, a: np.ndarray, dim: int = -1) -> np.ndarray:
         ctx.dim = axis = _softmax_axis("log_softmax", a, dim)
         if not a.size:
             out = a.copy()
@@ -245,7 +249,7 @@ class LogSoftmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         out, = ctx.saved_tensors
         return grad - out.exp() * grad.sum(ctx.dim, keepdim=True)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
 from ..autograd.function import Function
 from ..tensor import Tensor, where
 from ..dims import normalize_dims
@@ -24,36 +23,36 @@ def _exclusive_cumprod(a: np.ndarray, axis: int, reverse: bool = False) -> np.nd
 
 
 class Cumsum(Function):
-    """zₖ = Σᵢ≤ₖ aᵢ along ``dim``.  ∂L/∂aᵢ = Σₖ≥ᵢ ∂L/∂zₖ (a reversed running sum)."""
+    """zₖ = Σᵢ≤ₖ aᵢ along ``dim``; the gradient is a reversed running sum."""
     formula = "∂L/∂aᵢ = Σ_{k≥i} ∂L/∂zₖ"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, dim: int = 0) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray, dim: int = 0) -> np.ndarray:
         ctx.dim = dim
         with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
             return np.cumsum(a, axis=dim, dtype=a.dtype)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
 
 
 class Cumprod(Function):
-    """zₖ = Πᵢ≤ₖ aᵢ along ``dim``.  ∂L/∂aᵢ = Σₖ≥ᵢ ∂L/∂zₖ·Πⱼ≤ₖ,ⱼ≠ᵢ aⱼ (exact at zeros;
-    recorded for higher orders only where no aᵢ is 0, as Σₖ≥ᵢ ∂L/∂zₖ·zₖ / aᵢ)."""
+    """zₖ = Πᵢ≤ₖ aᵢ along ``dim``.  The backward is exact at zeros; recorded for higher
+    orders only where no aᵢ is 0, as Σₖ≥ᵢ ∂L/∂zₖ·zₖ / aᵢ."""
     formula = "∂L/∂aᵢ = Σ_{k≥i} ∂L/∂zₖ·Π_{j≤k, j≠i} aⱼ"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, dim: int = 0) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray, dim: int = 0) -> np.ndarray:
         out = np.cumprod(a, axis=dim, dtype=a.dtype)
         ctx.dim = dim
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         d = ctx.dim
-        if is_grad_enabled():                     # create_graph: Tensor ops
+        if ctx.create_graph:  # Tensor ops
             a, out = ctx.saved_tensors
             if not np.all(a._data):
                 raise NotImplementedError("cumprod: higher-order gradients at inputs that "
@@ -80,7 +79,7 @@ class Cumprod(Function):
 
 
 class Prod(Function):
-    """z = Πᵢ aᵢ (over ``dim`` or all).  ∂z/∂aᵢ = Πⱼ≠ᵢ aⱼ, exact at zeros (recorded for
+    """z = Πᵢ aᵢ (over ``dim`` or all).  The backward is exact at zeros (recorded for
     higher orders as the product of a with its i-th entry set to 1, for every i)."""
     formula = "∂z/∂aᵢ = Π_{j≠i} aⱼ"
 
@@ -89,16 +88,17 @@ class Prod(Function):
         return "ProdBackward0" if self._kwargs.get("dim") is None else "ProdBackward1"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray, dim: int | None = None,
+                keepdim: bool = False) -> np.ndarray:
         ctx.dim, ctx.in_shape = dim, a.shape
         ctx.save_for_backward(a)
         with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
             return np.prod(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         kshape = _keepdim_shape(ctx.in_shape, ctx.dim)
-        if is_grad_enabled():
+        if ctx.create_graph:
             a, = ctx.saved_tensors
             flat = a.reshape(-1) if ctx.dim is None or not a.ndim else a
             d = 0 if ctx.dim is None else ctx.dim
@@ -123,7 +123,7 @@ class _Extreme(Function):
     numpy = staticmethod(np.max)
 
     @classmethod
-    def forward(cls, ctx, a: np.ndarray, dim: tuple | None = None,
+    def forward(cls, ctx: Function, a: np.ndarray, dim: int | tuple | None = None,
                 keepdim: bool = False) -> np.ndarray:
         axis = normalize_dims(dim, a.ndim, None)
         out = cls.numpy(a, axis=axis, keepdims=True)
@@ -134,31 +134,31 @@ class _Extreme(Function):
         return out if keepdim else cls.numpy(a, axis=axis)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (share,), grad = ctx.unpack(grad)
         with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
             return grad.reshape(ctx.kshape) * share
 
 
 class Amax(_Extreme):
-    """z = max of a over ``dim`` (several dims allowed).  ∂z/∂aᵢ = [aᵢ = z] / #ties."""
+    """z = max of a over ``dim`` (several dims allowed); ties share the gradient."""
     formula = "∂z/∂aᵢ = [aᵢ = max] / (number of ties)"
 
 
 class Amin(_Extreme):
-    """z = min of a over ``dim`` (several dims allowed).  ∂z/∂aᵢ = [aᵢ = z] / #ties."""
+    """z = min of a over ``dim`` (several dims allowed); ties share the gradient."""
     formula = "∂z/∂aᵢ = [aᵢ = min] / (number of ties)"
     numpy = staticmethod(np.min)
 
 
 class Norm(Function):
-    """z = (Σ |aᵢ|ᵖ)^(1/p) (p = ∞: max |aᵢ|, p = 0: the count of nonzeros).
-    ∂z/∂aᵢ = sign(aᵢ)·|aᵢ|ᵖ⁻¹ / zᵖ⁻¹ (0 where z = 0, as torch)."""
+    """z = (Σ |aᵢ|ᵖ)^(1/p) (p = ∞: max |aᵢ|, p = 0: the count of nonzeros); the
+    gradient is 0 where z = 0, as torch."""
     formula = "∂z/∂aᵢ = sign(aᵢ)·|aᵢ|^(p−1) / z^(p−1)"
     torch_name = "LinalgVectorNormBackward0"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, p: float = 2.0, dim: tuple | None = None,
+    def forward(ctx: Function, a: np.ndarray, p: float = 2.0, dim: int | tuple | None = None,
                 keepdim: bool = False) -> np.ndarray:
         axis, absa = normalize_dims(dim, a.ndim, None), np.abs(a)
         if p == float("inf"):
@@ -178,7 +178,7 @@ class Norm(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, out = ctx.saved_tensors
         p, g = ctx.p, grad.reshape(ctx.kshape)
         z = out.reshape(ctx.kshape)

@@ -12,30 +12,30 @@ from ..tensor import Tensor
 
 
 class Reshape(Function):
-    """z = a viewed with another shape.  ∂z/∂a = 1 (the gradient is reshaped back)."""
+    """z = a viewed with another shape."""
     formula = "∂z/∂a = 1 (reshape back)"
 
     @staticmethod
-    def forward(ctx, a, shape=None):
+    def forward(ctx: Function, a: np.ndarray, shape: tuple | None = None) -> np.ndarray:
         ctx.in_shape = a.shape
         return a.reshape(shape)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.reshape(ctx.in_shape)
 
 
 class Permute(Function):
-    """z = a with its dimensions reordered.  The gradient is permuted back."""
+    """z = a with its dimensions reordered."""
     formula = "∂z/∂a = 1 (permute back)"
 
     @staticmethod
-    def forward(ctx, a, dims=None):
+    def forward(ctx: Function, a: np.ndarray, dims: tuple | None = None) -> np.ndarray:
         ctx.dims = dims
         return np.transpose(a, dims)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         inverse = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
@@ -44,26 +44,26 @@ class Permute(Function):
 
 class Expand(Function):
     """z = a broadcast to a larger shape.  Each copy passes its gradient back, so
-    ∂L/∂a = the gradient summed over the broadcast dimensions."""
+    they add up over the broadcast dimensions."""
     formula = "∂L/∂a = Σ over broadcast dims of ∂L/∂z"
 
     @staticmethod
-    def forward(ctx, a, shape=None):
+    def forward(ctx: Function, a: np.ndarray, shape: tuple | None = None) -> np.ndarray:
         ctx.in_shape = a.shape
         return np.broadcast_to(a, shape)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.sum_to_shape(ctx.in_shape)
 
 
 class SumToShape(Function):
     """z = a summed over the dimensions that broadcasting added or stretched — the
-    reverse of Expand, used by the engine for broadcast inputs.  ∂z/∂a = 1."""
+    reverse of Expand, used by the engine for broadcast inputs."""
     formula = "∂z/∂a = 1 (copy back over the summed dims)"
 
     @staticmethod
-    def forward(ctx, a, shape=None):
+    def forward(ctx: Function, a: np.ndarray, shape: tuple | None = None) -> np.ndarray:
         ctx.in_shape = a.shape
         lead = a.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
@@ -73,7 +73,7 @@ class SumToShape(Function):
         return np.add.reduce(a, axis=axes).reshape(shape)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.expand(ctx.in_shape)
 
 
@@ -96,27 +96,28 @@ def is_basic_index(index: Any) -> bool:
 
 
 class GetItem(Function):
-    """z = a[index].  ∂L/∂a = the gradient scattered back to the selected places,
-    added up where an element was selected more than once."""
+    """z = a[index].  The gradient is scattered back to the selected places, added
+    up where an element was selected more than once."""
     formula = "∂L/∂a[i] = Σ of ∂L/∂z at every place that selected a[i]"
 
     @staticmethod
-    def forward(ctx, a, index=None):
+    def forward(ctx: Function, a: np.ndarray, index: Any = None) -> np.ndarray:
         ctx.in_shape, ctx.index = a.shape, index
         return a[index]
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return IndexScatter.apply(grad, shape=ctx.in_shape, index=ctx.index)
 
 
 class IndexScatter(Function):
-    """z = zeros(shape) with g added at ``index`` (the backward of GetItem).
-    ∂z/∂g = 1 at the selected places, so its backward is GetItem again."""
+    """z = zeros(shape) with g added at ``index`` (the backward of GetItem); its
+    own backward is GetItem again."""
     formula = "∂L/∂g = (∂L/∂z)[index]"
 
     @staticmethod
-    def forward(ctx, g, shape=None, index=None):
+    def forward(ctx: Function, g: np.ndarray, shape: tuple | None = None,
+                index: Any = None) -> np.ndarray:
         ctx.index = index
         out = np.zeros(shape, dtype=g.dtype)
         if is_basic_index(index):
@@ -127,7 +128,7 @@ class IndexScatter(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return GetItem.apply(grad, index=ctx.index)
 
 
@@ -146,11 +147,11 @@ def _check_joinable(op: str, arrays: tuple) -> None:
 
 
 class Cat(Function):
-    """z = [a₁, a₂, …] joined along ``dim``.  Each input gets its slice of the gradient."""
+    """z = [a₁, a₂, …] joined along ``dim``."""
     formula = "∂L/∂aₖ = the k-th slice of ∂L/∂z"
 
     @staticmethod
-    def forward(ctx, *arrays, dim=0):
+    def forward(ctx: Function, *arrays: np.ndarray, dim: int = 0) -> np.ndarray:
         _check_joinable("cat", arrays)
         for i, a in enumerate(arrays):
             if not a.ndim:
@@ -172,7 +173,7 @@ class Cat(Function):
         return np.concatenate(parts, axis=dim)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         grads, lo = [], 0
         for n in ctx.sizes:
             if n is None:           # a skipped empty 1-D tensor
@@ -184,18 +185,18 @@ class Cat(Function):
 
 
 class Stack(Function):
-    """z = [a₁, a₂, …] stacked along a new ``dim``.  ∂L/∂aₖ = (∂L/∂z)[…, k, …]."""
+    """z = [a₁, a₂, …] stacked along a new ``dim``."""
     formula = "∂L/∂aₖ = (∂L/∂z) at index k of dim"
 
     @staticmethod
-    def forward(ctx, *arrays, dim=0):
+    def forward(ctx: Function, *arrays: np.ndarray, dim: int = 0) -> np.ndarray:
         ctx.dim = normalize_dim(dim, arrays[0].ndim + 1, None) if arrays else 0
         _check_joinable("stack", arrays)
         ctx.count = len(arrays)
         return np.stack(arrays, axis=ctx.dim)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         return tuple(grad[_slice_along(grad.ndim, ctx.dim, k)] for k in range(ctx.count))
 
 
@@ -238,13 +239,13 @@ def _check_pad_mode(shape: tuple, pad: tuple, mode: str) -> None:
 
 
 class Pad(Function):
-    """z = a surrounded by a constant border; a negative width crops instead (as
-    torch).  ∂L/∂a = ∂L/∂z padded with the opposite widths: the border cut off, the
-    cropped part given 0."""
+    """z = a surrounded by a constant border (``value``); a negative width crops
+    instead, as torch (the gradient of a cropped part is 0)."""
     formula = "∂L/∂a = ∂L/∂z with the border cut off"
 
     @staticmethod
-    def forward(ctx, a, pad=(), mode="constant", value=0.0):
+    def forward(ctx: Function, a: np.ndarray, pad: tuple = (), mode: str = "constant",
+                value: float = 0.0) -> np.ndarray:
         widths = _pad_widths(a.ndim, pad)
         ctx.pad = pad
         if min(pad, default=0) < 0:             # crop first
@@ -258,7 +259,7 @@ class Pad(Function):
         return np.pad(a, widths, mode="constant", constant_values=value)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return Pad.apply(grad, pad=tuple(-p for p in ctx.pad))
 
 

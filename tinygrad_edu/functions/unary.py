@@ -21,124 +21,124 @@ def _quiet() -> np.errstate:
 
 
 class Log2(Function):
-    """z = log₂ a.  ∂z/∂a = 1/(a·ln 2)."""
+    """z = log₂ a."""
     formula = "∂z/∂a = 1/(a·ln 2)"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
             return np.log2(a)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (a,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad / (a * _LN2)
 
 
 class Log10(Function):
-    """z = log₁₀ a.  ∂z/∂a = 1/(a·ln 10)."""
+    """z = log₁₀ a."""
     formula = "∂z/∂a = 1/(a·ln 10)"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
             return np.log10(a)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (a,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad / (a * _LN10)
 
 
 class Log1p(Function):
-    """z = ln(1 + a), accurate for small a.  ∂z/∂a = 1/(1 + a)."""
+    """z = ln(1 + a), accurate for small a."""
     formula = "∂z/∂a = 1/(1 + a)"
     torch_name = "Log1PBackward0"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):   # -inf at 0, nan below
             return np.log1p(a)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (a,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad / (a + 1)
 
 
 class Expm1(Function):
-    """z = eᵃ − 1, accurate for small a.  ∂z/∂a = eᵃ = z + 1."""
+    """z = eᵃ − 1, accurate for small a."""
     formula = "∂z/∂a = e^a = z + 1"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):        # inf when too large, as torch
             out = np.expm1(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad * (out + 1)
 
 
 class Exp2(Function):
-    """z = 2ᵃ.  ∂z/∂a = 2ᵃ·ln 2 = z·ln 2."""
-    formula = "∂z/∂a = 2^a·ln 2"
+    """z = 2ᵃ."""
+    formula = "∂z/∂a = 2^a·ln 2 = z·ln 2"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):        # inf when too large, as torch
             out = np.exp2(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad * (out * _LN2)
 
 
 class Reciprocal(Function):
-    """z = 1/a.  ∂z/∂a = −1/a² = −z²."""
+    """z = 1/a (1/0 = inf, as torch)."""
     formula = "∂z/∂a = −1/a² = −z²"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):          # 1/0 = inf, as torch
             out = np.reciprocal(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return -(grad * (out * out))
 
 
 class Rsqrt(Function):
-    """z = 1/√a.  ∂z/∂a = −½·a^(−3/2) = −z³/2."""
+    """z = 1/√a."""
     formula = "∂z/∂a = −½·a^(−3/2) = −z³/2"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):   # inf at 0, nan below
             out = np.asarray(np.reciprocal(np.sqrt(a)))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad * (out * out * out * -0.5)
@@ -157,35 +157,35 @@ class _Step(Function):
     numpy = staticmethod(np.floor)
 
     @classmethod
-    def forward(cls, ctx, a: np.ndarray) -> np.ndarray:
+    def forward(cls, ctx: Function, a: np.ndarray) -> np.ndarray:
         return cls.numpy(a)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return _zero_grad(grad)
 
 
 class Floor(_Step):
-    """z = ⌊a⌋.  ∂z/∂a = 0."""
+    """z = ⌊a⌋."""
 
 
 class Ceil(_Step):
-    """z = ⌈a⌉.  ∂z/∂a = 0."""
+    """z = ⌈a⌉."""
     numpy = staticmethod(np.ceil)
 
 
 class Trunc(_Step):
-    """z = a rounded towards 0.  ∂z/∂a = 0."""
+    """z = a rounded towards 0."""
     numpy = staticmethod(np.trunc)
 
 
 class Sign(_Step):
-    """z = sign(a) ∈ {−1, 0, 1} (0 for nan, as torch).  ∂z/∂a = 0."""
+    """z = sign(a) ∈ {−1, 0, 1} (0 for nan, as torch)."""
     numpy = staticmethod(sign)
 
 
 class Round(Function):
-    """z = a rounded to ``decimals`` places, halves to even (as torch).  ∂z/∂a = 0."""
+    """z = a rounded to ``decimals`` places, halves to even (as torch)."""
     formula = "∂z/∂a = 0"
 
     @property
@@ -193,36 +193,36 @@ class Round(Function):
         return "RoundBackward1" if self._kwargs.get("decimals") else "RoundBackward0"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, decimals: int = 0) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray, decimals: int = 0) -> np.ndarray:
         return np.round(a, decimals)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return _zero_grad(grad)
 
 
 class Frac(Function):
-    """z = a − trunc(a), the fractional part.  ∂z/∂a = 1."""
+    """z = a − trunc(a), the fractional part."""
     formula = "∂z/∂a = 1"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):         # frac(±∞) = nan, as torch
             return a - np.trunc(a)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad
 
 
 class Remainder(Function):
-    """z = a − b·⌊a/b⌋ (the sign of b, Python's %).  ∂z/∂a = 1, ∂z/∂b = −⌊a/b⌋."""
+    """z = a − b·⌊a/b⌋ (the sign of b, Python's %)."""
     formula = "∂z/∂a = 1,  ∂z/∂b = −⌊a/b⌋"
     rounding = staticmethod(np.floor_divide)    # ⌊a/b⌋ as Python's //: −1 for 0.3 // −∞
     numpy = staticmethod(np.remainder)
 
     @classmethod
-    def forward(cls, ctx, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(cls, ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.dtype.kind in "iub" and np.any(b == 0):
             raise ZeroDivisionError(f"{cls.__name__.lower()}: integer division by zero")
         with np.errstate(divide="ignore", invalid="ignore"):     # x % 0 = nan for floats
@@ -231,31 +231,31 @@ class Remainder(Function):
             return cls.numpy(a, b)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> tuple:
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         need_b = ctx.needs_input_grad[1]
         with _quiet():
             return grad, (grad * -ctx.quotient if need_b else None)
 
 
 class Fmod(Remainder):
-    """z = a − b·trunc(a/b) (the sign of a, C's fmod).  ∂z/∂a = 1, ∂z/∂b = −trunc(a/b)."""
+    """z = a − b·trunc(a/b) (the sign of a, C's fmod)."""
     formula = "∂z/∂a = 1,  ∂z/∂b = −trunc(a/b)"
     rounding = staticmethod(lambda a, b: np.trunc(a / b))     # a/b rounded towards 0
     numpy = staticmethod(np.fmod)
 
 
 class Lerp(Function):
-    """z = a + w·(b − a).  ∂z/∂a = 1 − w, ∂z/∂b = w, ∂z/∂w = b − a."""
+    """z = a + w·(b − a)."""
     formula = "∂z/∂a = 1 − w,  ∂z/∂b = w,  ∂z/∂w = b − a"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b, w)
         with np.errstate(invalid="ignore", over="ignore"):     # ∞ − ∞ = nan, as torch
             return a + w * (b - a)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> tuple:
+    def backward(ctx: Function, grad: Tensor) -> tuple:
         (a, b, w), grad = ctx.unpack(grad)
         need_a, need_b, need_w = ctx.needs_input_grad
         with _quiet():
@@ -264,17 +264,17 @@ class Lerp(Function):
 
 
 class NanToNum(Function):
-    """z = a with nan, +inf, −inf replaced by finite numbers.  ∂z/∂a = [a is finite]."""
+    """z = a with nan, +inf, −inf replaced by finite numbers."""
     formula = "∂z/∂a = [a is finite]"
 
     @staticmethod
-    def forward(ctx, a: np.ndarray, nan: float = 0.0, posinf: float | None = None,
+    def forward(ctx: Function, a: np.ndarray, nan: float = 0.0, posinf: float | None = None,
                 neginf: float | None = None) -> np.ndarray:
         ctx.finite = np.isfinite(a)
         return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
+    def backward(ctx: Function, grad: Tensor) -> Tensor:
         return Where.apply(ctx.finite, grad, np.zeros((), grad._data.dtype))
 
 

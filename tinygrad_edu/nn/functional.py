@@ -370,8 +370,12 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
         if w.shape != (x.shape[1],):
             raise ValueError(f"cross_entropy: weight of shape {tuple(w.shape)} must have one "
                              f"entry per class ({x.shape[1]},)")
-    out = _fn.CrossEntropy.apply(x, t, weight=w, reduction=reduction,
-                                 ignore_index=ignored, label_smoothing=label_smoothing)
+    if w is None and ignored is None and not label_smoothing and t._data.dtype.kind in "iu":
+        out = _fn.CrossEntropy.apply(x, t, reduction=reduction)     # the plain case
+    else:
+        out = _fn.CrossEntropyGeneral.apply(x, t, weight=w, reduction=reduction,
+                                            ignore_index=ignored,
+                                            label_smoothing=label_smoothing)
     return out.squeeze(0) if unbatched and reduction == "none" else out
 
 
