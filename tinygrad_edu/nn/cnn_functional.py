@@ -189,6 +189,10 @@ def _pool_geometry(op: str, input: Tensor, kernel_size: Any, stride: Any, paddin
                            f"pad={padding[0] if padding[0] == padding[1] else padding}, "
                            f"kernel_size={kernel[0] if kernel[0] == kernel[1] else kernel}"
                            f" and dilation={dilation[0] if dilation[0] == dilation[1] else dilation}")
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"padW = {padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, "
+                           f"kH = {kernel[0]}")
     if input.ndim not in (3, 4) or not input.numel():
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     x, unbatched = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
