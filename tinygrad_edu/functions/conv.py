@@ -155,6 +155,7 @@ class ConvTranspose(Function):
         wg = weight.reshape(groups, in_ch // groups, -1)            # (G, C′, O′·kh·kw)
         cols = np.matmul(wg.transpose(0, 2, 1), x.reshape(n, groups, in_ch // groups, h * w))
         cols = cols.reshape(n, groups * per_group, kh, kw, h, w)
+        # Fold's own forward, on this ctx: it also records the geometry backward needs
         out = Fold.forward(ctx, cols, size=size, stride=stride, dilation=dilation,
                            padding=padding)
         if bias is not None:
