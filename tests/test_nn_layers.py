@@ -203,11 +203,11 @@ def test_conv2d_module_unbatched_and_errors(rng):
     assert conv(x).shape == (5, 6, 6)
     assert repr(conv) == "Conv2d(3, 5, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), " \
                          "bias=False)"
-    with pytest.raises(ValueError, match="4 channels"):
+    with pytest.raises(RuntimeError, match="4 channels"):
         conv(te.zeros(1, 4, 6, 6))
-    with pytest.raises(ValueError, match="4-D input"):
+    with pytest.raises(RuntimeError, match="4D \\(batched\\) input"):
         conv(te.zeros(6, 6))
-    with pytest.raises(ValueError, match="larger than the padded input"):
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater"):
         nn.Conv2d(1, 1, 5)(te.zeros(1, 1, 3, 3))
 
 
@@ -242,10 +242,11 @@ def test_max_pool2d_gradient_goes_to_the_maximum_and_overlaps_add_up():
 
 
 def test_max_pool2d_errors_and_repr():
-    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0)"
-    with pytest.raises(ValueError, match="half the kernel"):
+    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, " \
+                                    "dilation=1, ceil_mode=False)"
+    with pytest.raises(RuntimeError, match="at most half of effective kernel size"):
         F.max_pool2d(te.zeros(1, 1, 4, 4), 2, padding=2)
-    with pytest.raises(ValueError, match="4-D input"):
+    with pytest.raises(RuntimeError, match="3D or 4D"):
         nn.MaxPool2d(2)(te.zeros(4))
 
 

@@ -10,6 +10,7 @@ from .scan import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .fused import *  # noqa: F401,F403
 from .assign import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
 from .names import apply_torch_names as _apply_torch_names
 
 _apply_torch_names()

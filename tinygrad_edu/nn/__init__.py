@@ -10,6 +10,7 @@ from .normalization import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
 from .summary import summary  # noqa: F401
 
 F = functional

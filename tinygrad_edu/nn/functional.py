@@ -13,16 +13,17 @@ from typing import Any
 import numpy as np
 
 from .. import functions as _fn
-from ..functions.nn import conv_output_size
 from .. import random as _random
 from ..tensor import Tensor, _promote, _torch_dtype_name, where
+from .cnn_functional import (avg_pool2d, conv1d, conv2d, conv_transpose2d,  # noqa: F401
+                             interpolate, max_pool2d)
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
            "embedding", "one_hot", "pad", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss",
            "layer_norm", "scaled_dot_product_attention", "rms_norm", "group_norm",
-           "avg_pool2d", "adaptive_avg_pool2d"]
+           "avg_pool2d", "adaptive_avg_pool2d", "conv1d", "conv_transpose2d", "interpolate"]
 
 
 # ------------------------------------------------------------------ activations
@@ -97,13 +98,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return input * (keep * scale).astype(input.dtype)
 
 
-def _pair(v: int | tuple, name: str) -> tuple[int, int]:
-    pair = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(pair) != 2 or any(int(x) != x for x in pair):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def _as_batched_image(op: str, input: Tensor) -> tuple[Tensor, bool]:
     if input.ndim == 3:
         return input.unsqueeze(0), True
@@ -111,50 +105,6 @@ def _as_batched_image(op: str, input: Tensor) -> tuple[Tensor, bool]:
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), "
                          f"got shape {tuple(input.shape)}")
     return input, False
-
-
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
-           stride: int | tuple = 1, padding: int | tuple = 0) -> Tensor:
-    """2-D cross-correlation: y[n,o,h,w] = b[o] + Σ W[o,c,i,j]·x[n,c,h·s+i−p,w·s+j−p]
-    (im2col + one matmul, fused)."""
-    stride, padding = _pair(stride, "conv2d: stride"), _pair(padding, "conv2d: padding")
-    if min(stride) < 1 or min(padding) < 0:
-        raise ValueError(f"conv2d: stride must be ≥ 1 and padding ≥ 0, got stride={stride}, "
-                         f"padding={padding}")
-    x, unbatched = _as_batched_image("conv2d", input)
-    if weight.ndim != 4 or x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: input of shape {tuple(input.shape)} has {x.shape[1]} channels, "
-                         f"but the weight of shape {tuple(weight.shape)} expects "
-                         f"{weight.shape[1] if weight.ndim == 4 else '?'} (weight must be "
-                         f"(out_channels, in_channels, kh, kw))")
-    for size, k, p, axis in zip(x.shape[2:], weight.shape[2:], padding, "HW"):
-        if size + 2 * p < k:
-            raise ValueError(f"conv2d: kernel size {k} is larger than the padded input "
-                             f"({size} + 2·{p}) along {axis} (input shape {tuple(input.shape)})")
-    out = _fn.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
-    return out.squeeze(0) if unbatched else out
-
-
-def max_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
-               padding: int | tuple = 0) -> Tensor:
-    """The maximum over each kernel_size window (stride defaults to kernel_size;
-    padding counts as −∞)."""
-    kernel = _pair(kernel_size, "max_pool2d: kernel_size")
-    stride = kernel if stride is None else _pair(stride, "max_pool2d: stride")
-    padding = _pair(padding, "max_pool2d: padding")
-    if min(kernel) < 1 or min(stride) < 1:
-        raise ValueError(f"max_pool2d: kernel_size and stride must be ≥ 1, got "
-                         f"{kernel} and {stride}")
-    if any(p < 0 or 2 * p > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"max_pool2d: padding must be between 0 and half the kernel "
-                         f"size, got padding={padding} for kernel_size={kernel}")
-    x, unbatched = _as_batched_image("max_pool2d", input)
-    for size, k, p, axis in zip(x.shape[2:], kernel, padding, "HW"):
-        if size + 2 * p < k:
-            raise ValueError(f"max_pool2d: kernel size {k} is larger than the padded input "
-                             f"({size} + 2·{p}) along {axis} (input shape {tuple(input.shape)})")
-    out = _fn.MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
-    return out.squeeze(0) if unbatched else out
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -628,32 +578,6 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if bias is not None:
         out = out + bias.reshape(cshape)
     return out
-
-
-def avg_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
-               padding: int | tuple = 0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
-    """The mean over each kernel_size window (zero padding included in the mean):
-    the windows as columns (Im2Col), then a mean over each column."""
-    if ceil_mode or not count_include_pad or divisor_override is not None:
-        raise NotImplementedError("avg_pool2d: ceil_mode=True, count_include_pad=False and "
-                                  "divisor_override are not supported")
-    kernel = _pair(kernel_size, "avg_pool2d: kernel_size")
-    stride = kernel if stride is None else _pair(stride, "avg_pool2d: stride")
-    padding = _pair(padding, "avg_pool2d: padding")
-    if any(p < 0 or 2 * p > k for p, k in zip(padding, kernel)):
-        raise RuntimeError(f"avg_pool2d: pad should be at most half of effective kernel "
-                           f"size, but got pad={padding} and kernel_size={kernel}")
-    x, unbatched = _as_batched_image("avg_pool2d", input)
-    n, c, h, w = x.shape
-    ho, wo = (conv_output_size(s, k, st, p)
-              for s, k, st, p in zip((h, w), kernel, stride, padding))
-    if min(ho, wo) < 1:
-        raise RuntimeError(f"avg_pool2d: output size is too small ({ho}×{wo}) for input "
-                           f"of shape {tuple(input.shape)} and kernel_size={kernel}")
-    cols = _fn.Im2Col.apply(x._float(), kernel=kernel, stride=stride, padding=padding)
-    out = cols.reshape(n, c, kernel[0] * kernel[1], ho * wo).mean(2).reshape(n, c, ho, wo)
-    return out.squeeze(0) if unbatched else out
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:

@@ -1,5 +1,5 @@
-"""Layers with parameters or state: Linear, Conv2d, MaxPool2d, BatchNorm1d,
-Embedding, plus the parameter-free Identity, Flatten and Dropout.
+"""Layers with parameters or state: Linear, BatchNorm1d, Embedding, plus the
+parameter-free Identity, Flatten and Dropout (convolutions and pooling: ``nn.conv``).
 Parameter shapes, names and default initialisation follow torch.nn."""
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from . import functional as F
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Identity", "Flatten", "Dropout", "Linear", "Conv2d", "MaxPool2d",
-           "BatchNorm1d", "Embedding"]
+__all__ = ["Identity", "Flatten", "Dropout", "Linear", "BatchNorm1d", "Embedding"]
 
 
 def _empty(*shape: int) -> Parameter:
@@ -91,52 +90,6 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class Conv2d(Module):
-    """2-D convolution (cross-correlation) with weight (out, in, kh, kw), bias (out,)."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple,
-                 stride: int | tuple = 1, padding: int | tuple = 0,
-                 bias: bool = True) -> None:
-        super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = F._pair(kernel_size, "Conv2d: kernel_size")
-        self.stride = F._pair(stride, "Conv2d: stride")
-        self.padding = F._pair(padding, "Conv2d: padding")
-        self.weight = _empty(out_channels, in_channels, *self.kernel_size)
-        if bias:
-            self.bias = _empty(out_channels)
-        else:
-            self.register_parameter("bias", None)
-        _default_init(self.weight, self.bias)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        return s + ("" if self.bias is not None else ", bias=False")
-
-
-class MaxPool2d(Module):
-    """The maximum over each window (stride defaults to the kernel size)."""
-
-    def __init__(self, kernel_size: int | tuple, stride: int | tuple | None = None,
-                 padding: int | tuple = 0) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class BatchNorm1d(Module):

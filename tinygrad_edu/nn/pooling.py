@@ -1,4 +1,4 @@
-"""Average pooling (``AvgPool2d``, ``AdaptiveAvgPool2d``) and ``Unflatten``, with
+"""Adaptive average pooling (``AdaptiveAvgPool2d``) and ``Unflatten``, with
 torch.nn's names, arguments and reprs."""
 from __future__ import annotations
 
@@ -8,28 +8,7 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-__all__ = ["AvgPool2d", "AdaptiveAvgPool2d", "Unflatten"]
-
-
-class AvgPool2d(Module):
-    """The mean over each kernel_size window (stride defaults to kernel_size; zero
-    padding counts towards the mean, as torch's default count_include_pad=True)."""
-
-    def __init__(self, kernel_size: int | tuple, stride: int | tuple | None = None,
-                 padding: int | tuple = 0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+__all__ = ["AdaptiveAvgPool2d", "Unflatten"]
 
 
 class AdaptiveAvgPool2d(Module):
