@@ -22,7 +22,7 @@ from .anomaly import _check_finite
 from .grad_mode import _state
 from .history import grad_fn_of
 
-__all__ = ["Function", "AccumulateGrad"]
+__all__ = ["Function", "AccumulateGrad", "tangent_sum", "tangent_or_zeros"]
 
 _ndarray, _new_object, _make_tensor = np.ndarray, object.__new__, Tensor._make
 _is = operator.is_
@@ -31,6 +31,13 @@ _FREED = object()  # marks a node whose saved tensors were released by backward
 # objects kept per recorded node, which makes the garbage collector's walks cheaper
 _SHARED_FLAGS = {flags: flags for n in (1, 2, 3)
                  for flags in itertools.product((False, True), repeat=n)}
+# forward mode (autograd/forward_ad.py): the current dual level (None: none), a count of
+# the levels entered, whether jvp rules are off (inside a rule), the tangents of the dual
+# Tensors (id → (weakref, tangent); empty outside a level, so apply tests one dict), and
+# forward_ad's push_tangent and the setter saved_tensors uses
+_forward: dict[str, Any] = {"level": None, "serial": 0, "off": False, "tangents": {},
+                            "push": None, "set": None}
+_tangents = _forward["tangents"]
 
 
 class Function:
@@ -52,6 +59,7 @@ class Function:
     # its first n inputs, or _FREED; _epoch: the count of in-place writes when recorded
     # (autograd/versions.py: the engine checks the saved arrays only if it changed)
     formula: str = ""            # the local derivative, shown by the renderer
+    jvp_formula: str = ""        # the tangent rule of jvp (forward mode): ż from ȧ, ḃ
     # each saved input serves only the *other* inputs' gradients (a·b, A@B, x·Wᵀ): a
     # write into it matters only if another input needs grad (autograd/versions.py)
     saved_for_others: bool = False
@@ -69,6 +77,24 @@ class Function:
     @staticmethod
     def backward(ctx: "Function", grad: Tensor) -> Any:
         raise NotImplementedError
+
+    @staticmethod
+    def jvp(ctx: "Function", *tangents: Tensor | None) -> Tensor | None:
+        """Forward mode: the output's tangent ż = Σᵢ ∂z/∂aᵢ·ȧᵢ from one tangent per
+        positional input (None: zero, or a non-differentiable input), as Tensor ops on
+        ``ctx.primals`` and ``ctx.result``."""
+        raise NotImplementedError
+
+    @property
+    def primals(self) -> tuple:
+        """For ``jvp``: the inputs as Tensors (arrays as constants, other values as given)."""
+        return tuple(Tensor._make(a, False, None) if isinstance(a, _ndarray) else a
+                     for a in self.inputs)
+
+    @property
+    def result(self) -> Tensor:
+        """For ``jvp``: the output Tensor the rule computes the tangent of."""
+        return self._jvp_output
 
     # -- ctx API (PyTorch's names) --------------------------------------------
     def save_for_backward(self, *arrays: Any) -> None:
@@ -136,6 +162,8 @@ class Function:
         for arr in saved[:-1]:
             if arr is out:      # the output: a Tensor made by this node, as PyTorch unpacks it
                 arr = Tensor._make(arr, True, self)
+                if _tangents and "_out_tangent" in self.__dict__:   # forward mode: dual too
+                    _forward["set"](arr, self._out_tangent)
             elif arr.__class__ is _ndarray or isinstance(arr, _ndarray):
                 owner = None    # an input's array: that input itself, else a constant
                 for t in inputs:            # a plain scan: cheaper than a lookup dict
@@ -211,7 +239,15 @@ class Function:
         if _state["anomaly"]:
             _check_finite(np.asarray(data), f"the forward of {cls.name()}")
         if not record:
-            return _make_tensor(data, False, None)
+            out = _make_tensor(data, False, None)
+            if _tangents:       # a dual level: ops compute tangents even when not recorded
+                ctx.inputs = args
+                if kwargs:
+                    ctx._kwargs = kwargs
+                if ctx._saved:
+                    ctx._saved = ctx._saved + (data,)
+                _forward["push"](ctx, out)
+            return out
         out = _make_tensor(data, True, ctx)
         ctx.inputs = args
         ctx._epoch = _state["writes"]
@@ -227,6 +263,8 @@ class Function:
                 ctx._saved = len(saved)
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
+        if _tangents:
+            _forward["push"](ctx, out)
         return out
 
 
@@ -250,3 +288,21 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
+
+
+# -- helpers of the jvp rules ------------------------------------------------------------
+def tangent_sum(*terms: Tensor | None) -> Tensor | None:
+    """The sum of the tangent terms that exist (None stands for a zero tangent)."""
+    total = None
+    for t in terms:
+        if t is not None:
+            total = t if total is None else total + t
+    return total
+
+
+def tangent_or_zeros(t: Tensor | None, like: Any) -> Tensor:
+    """``t``, or zeros of ``like``'s shape and dtype for a missing (zero) tangent."""
+    if t is not None:
+        return t
+    data = like._data if isinstance(like, Tensor) else np.asarray(like)
+    return Tensor._make(np.zeros(data.shape, data.dtype), False, None)

@@ -21,6 +21,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import is_grad_enabled
 from ..autograd.function import Function
+from ..autograd.function import tangent_sum
+from ..tensor import Tensor
 from .shape import IndexScatter
 
 
@@ -56,6 +58,14 @@ class Linear(Function):
         gw = g2.T @ x2 if needs[1] else None
         gb = g2.sum(0) if len(needs) == 3 and needs[2] else None
         return gx, gw, gb
+
+    jvp_formula = "ẏ = ẋ·Wᵀ + x·Ẇᵀ + ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, tx: Tensor | None, tw: Tensor | None, tb: Tensor | None = None) -> Tensor | None:
+        x, w = ctx.primals[:2]
+        return tangent_sum(None if tx is None else Linear.apply(tx, w),
+                           None if tw is None else Linear.apply(x, tw), tb)
 
 
 def _class_entries(idx: np.ndarray) -> tuple:
@@ -169,6 +179,12 @@ class CrossEntropy(Function):
                 gt = -(logp * scale) * coef
         return gx, gt
 
+    jvp_formula = "ℓ̇ = Σ_c ∂ℓ/∂x_c·ẋ_c (+ Σ_c ∂ℓ/∂q_c·q̇_c for soft targets)"
+
+    @staticmethod
+    def jvp(ctx: Function, tx: Tensor | None, tt: Tensor | None, *rest: None) -> Tensor | None:
+        return _jvp_by_gradient(ctx, CrossEntropy, (tx, tt))
+
 
 class MSE(Function):
     """ℓ = (x − y)², reduced by mean, sum or not at all.
@@ -198,6 +214,19 @@ class MSE(Function):
         need_x, need_y = ctx.needs_input_grad
         return (gx if need_x else None), (-gx if need_y else None)
 
+    jvp_formula = "ℓ̇ = 2(x − y)·(ẋ − ẏ), its mean or sum"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        x, y = cta.primals[:2]
+        z = cta.result
+        inner = (x - y) * (tangent_sum(ta, None if tb is None else -tb) * 2)
+        reduction = cta.reduction
+        if reduction == "none":
+            return inner
+        total = inner.sum()
+        return total if reduction == "sum" or not inner.numel() else total / inner.numel()
+
 
 class BinaryCrossEntropy(Function):
     """ℓ = −(y·ln x + (1 − y)·ln(1 − x)) elementwise, each log clamped at −100 (as
@@ -226,6 +255,31 @@ class BinaryCrossEntropy(Function):
                 ratio = (1 - x).log() - x.log()
             gy = grad * ratio
         return gx, gy
+
+    jvp_formula = "ℓ̇ = Σ ∂ℓ/∂p·ṗ + ∂ℓ/∂y·ẏ, its mean or sum"
+
+    @staticmethod
+    def jvp(ctx: Function, tp: Tensor | None, ty: Tensor | None, *rest: None) -> Tensor | None:
+        return _jvp_by_gradient(ctx, BinaryCrossEntropy, (tp, ty))
+
+
+def _jvp_by_gradient(ctx: Function, cls: type, tangents: tuple) -> Tensor | None:
+    """The tangent of a loss from its own backward run with upstream gradient 1: each
+    output element depends only on its own sample (its row of the class dimension 1, or
+    its element), so ℓ̇ = Σ over that sample of ∂ℓ/∂input · input tangent."""
+    z = ctx.result
+    before = ctx.needs_input_grad
+    ctx.needs_input_grad = tuple(t is not None for t in tangents) + (False,) * (
+        len(ctx.inputs) - len(tangents))
+    try:
+        grads = cls.backward(ctx, Tensor._make(np.ones(z.shape, z._data.dtype), False, None))
+    finally:
+        ctx.needs_input_grad = before
+    total = tangent_sum(*(None if t is None or g is None else t * g
+                          for t, g in zip(tangents, grads)))
+    if total is None or total.shape == z.shape:
+        return total
+    return total.sum() if not z.ndim else total.sum(1)
 
 
 # ------------------------------------------------------------------ convolution

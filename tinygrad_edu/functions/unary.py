@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import tangent_sum
 from ..tensor import Tensor
 from .elementwise import Where
 
@@ -29,6 +30,13 @@ class Log2(Function):
         (a,), grad = ctx.unpack(grad)
         return grad / (a * _LN2)
 
+    jvp_formula = "ż = ȧ/(a·ln 2)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ta / (ctx.primals[0] * _LN2)
+
 
 class Log10(Function):
     """z = log₁₀ a.  ∂z/∂a = 1/(a·ln 10)."""
@@ -44,6 +52,13 @@ class Log10(Function):
     def backward(ctx, grad: Tensor) -> Tensor:
         (a,), grad = ctx.unpack(grad)
         return grad / (a * _LN10)
+
+    jvp_formula = "ż = ȧ/(a·ln 10)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ta / (ctx.primals[0] * _LN10)
 
 
 class Log1p(Function):
@@ -62,6 +77,13 @@ class Log1p(Function):
         (a,), grad = ctx.unpack(grad)
         return grad / (a + 1)
 
+    jvp_formula = "ż = ȧ/(1 + a)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ta / (ctx.primals[0] + 1)
+
 
 class Expm1(Function):
     """z = eᵃ − 1, accurate for small a.  ∂z/∂a = eᵃ = z + 1."""
@@ -78,6 +100,12 @@ class Expm1(Function):
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
         return grad * (out + 1)
+
+    jvp_formula = "ż = (z + 1)·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * (ctx.result + 1)
 
 
 class Exp2(Function):
@@ -96,6 +124,12 @@ class Exp2(Function):
         (out,), grad = ctx.unpack(grad)
         return grad * (out * _LN2)
 
+    jvp_formula = "ż = z·ln 2·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * (ctx.result * _LN2)
+
 
 class Reciprocal(Function):
     """z = 1/a.  ∂z/∂a = −1/a² = −z²."""
@@ -112,6 +146,13 @@ class Reciprocal(Function):
     def backward(ctx, grad: Tensor) -> Tensor:
         (out,), grad = ctx.unpack(grad)
         return -(grad * (out * out))
+
+    jvp_formula = "ż = −z²·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        z = ctx.result
+        return -(ta * (z * z))
 
 
 class Rsqrt(Function):
@@ -130,6 +171,13 @@ class Rsqrt(Function):
         (out,), grad = ctx.unpack(grad)
         return grad * (out * out * out * -0.5)
 
+    jvp_formula = "ż = −z³/2·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        z = ctx.result
+        return ta * (z * z * z * -0.5)
+
 
 class _Step(Function):
     """A piecewise-constant function: its derivative is 0 wherever it exists (and
@@ -144,6 +192,12 @@ class _Step(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         return grad * 0
+
+    jvp_formula = "ż = 0"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * 0
 
 
 class Floor(_Step):
@@ -181,6 +235,12 @@ class Round(Function):
     def backward(ctx, grad: Tensor) -> Tensor:
         return grad * 0
 
+    jvp_formula = "ż = 0"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * 0
+
 
 class Frac(Function):
     """z = a − trunc(a), the fractional part.  ∂z/∂a = 1."""
@@ -193,6 +253,12 @@ class Frac(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         return grad
+
+    jvp_formula = "ż = ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta
 
 
 class Remainder(Function):
@@ -214,6 +280,12 @@ class Remainder(Function):
     def backward(ctx, grad: Tensor) -> tuple:
         need_b = ctx.needs_input_grad[1]
         return grad, (grad * -ctx.quotient if need_b else None)
+
+    jvp_formula = "ż = ȧ − ⌊a/b⌋·ḃ (trunc for fmod)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        return tangent_sum(ta, None if tb is None else tb * -ctx.quotient)
 
 
 class Fmod(Remainder):
@@ -239,6 +311,14 @@ class Lerp(Function):
         return ((grad * (1 - w) if need_a else None), (grad * w if need_b else None),
                 (grad * (b - a) if need_w else None))
 
+    jvp_formula = "ż = (1 − w)·ȧ + w·ḃ + (b − a)·ẇ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None, tw: Tensor | None) -> Tensor | None:
+        a, b, w = ctx.primals
+        return tangent_sum(None if ta is None else ta * (1 - w), None if tb is None else tb * w,
+                           None if tw is None else tw * (b - a))
+
 
 class NanToNum(Function):
     """z = a with nan, +inf, −inf replaced by finite numbers.  ∂z/∂a = [a is finite]."""
@@ -253,6 +333,12 @@ class NanToNum(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         return Where.apply(ctx.finite, grad, np.zeros((), grad._data.dtype))
+
+    jvp_formula = "ż = [a is finite]·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Where.apply(ctx.finite, ta, np.zeros((), ta._data.dtype))
 
 
 __all__ = ["Log2", "Log10", "Log1p", "Expm1", "Exp2", "Reciprocal", "Rsqrt", "Floor", "Ceil",
