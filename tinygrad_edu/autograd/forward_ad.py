@@ -23,6 +23,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .function import Function, _forward
+from .history import forward_hooks
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual",
            "UnpackedDualTensor"]
@@ -161,10 +162,14 @@ def _set_tangent(t: Tensor, tangent: Tensor) -> None:
 def push_tangent(ctx: Function, out: Tensor) -> None:
     """After ``ctx``'s forward made ``out``: if an input is dual, give ``out`` the tangent
     ``jvp(ctx, *input tangents)`` (None for inputs without one)."""
-    if _forward["off"] or out._data.dtype.kind not in "fc":
+    if _forward["off"]:
+        return
+    _forward["last"] = None     # the last op's (output, tangent), for an in-place write
+    if out._data.dtype.kind not in "fc":
         return
     tangents = [get_tangent(a) if isinstance(a, Tensor) else None for a in ctx.inputs]
     if not any(t is not None for t in tangents):
+        _forward["last"] = (weakref.ref(out), None)
         return
     cls = type(ctx)
     if cls.jvp is Function.jvp:
@@ -182,6 +187,7 @@ def push_tangent(ctx: Function, out: Tensor) -> None:
                 tz = tz.to(out.dtype)
     finally:
         del ctx._jvp_output
+    _forward["last"] = (weakref.ref(out), tz)
     if tz is not None:
         _set_tangent(out, tz)
         if out.grad_fn is ctx:      # so that saved_tensors' copy of out is dual too
@@ -196,4 +202,24 @@ def _set_saved_tangent(t: Tensor, saved: tuple) -> None:
         _set_tangent(t, tangent)
 
 
+def _after_write(t: Tensor) -> None:
+    """An in-place write stored the last op's output in ``t``: ``t`` takes its tangent
+    (none if it had none, or if it was a write through a view: then the root, rewired to
+    the write's node, takes that node's)."""
+    if _forward["level"] is None:
+        return
+    last = _forward.get("last")
+    out = last[0]() if last is not None else None
+    _tangents.pop(id(t), None)
+    if out is not None and last[1] is not None and out.shape == t.shape:
+        _set_tangent(t, last[1])
+
+
+def _after_rewire(t: Tensor, node: Any) -> None:
+    saved = getattr(node, "__dict__", {}).get("_out_tangent")
+    if saved is not None and _forward["level"] is not None:
+        _set_saved_tangent(t, saved)
+
+
 _forward["push"], _forward["set"] = push_tangent, _set_saved_tangent
+forward_hooks["write"], forward_hooks["rewire"] = _after_write, _after_rewire

@@ -36,7 +36,7 @@ _SHARED_FLAGS = {flags: flags for n in (1, 2, 3)
 # Tensors (id → (weakref, tangent); empty outside a level, so apply tests one dict), and
 # forward_ad's push_tangent and the setter saved_tensors uses
 _forward: dict[str, Any] = {"level": None, "serial": 0, "off": False, "tangents": {},
-                            "push": None, "set": None}
+                            "push": None, "set": None, "last": None}
 _tangents = _forward["tangents"]
 
 
@@ -161,9 +161,12 @@ class Function:
         result = []
         for arr in saved[:-1]:
             if arr is out:      # the output: a Tensor made by this node, as PyTorch unpacks it
-                arr = Tensor._make(arr, True, self)
-                if _tangents and "_out_tangent" in self.__dict__:   # forward mode: dual too
-                    _forward["set"](arr, self._out_tangent)
+                if _tangents and "_unrecorded" in self.__dict__:   # a jvp of an op that was
+                    arr = Tensor._make(arr, False, None)            # not recorded: a constant
+                else:
+                    arr = Tensor._make(arr, True, self)
+                    if _tangents and "_out_tangent" in self.__dict__:   # forward mode: dual too
+                        _forward["set"](arr, self._out_tangent)
             elif arr.__class__ is _ndarray or isinstance(arr, _ndarray):
                 owner = None    # an input's array: that input itself, else a constant
                 for t in inputs:            # a plain scan: cheaper than a lookup dict
@@ -242,6 +245,7 @@ class Function:
             out = _make_tensor(data, False, None)
             if _tangents:       # a dual level: ops compute tangents even when not recorded
                 ctx.inputs = args
+                ctx._unrecorded = True
                 if kwargs:
                     ctx._kwargs = kwargs
                 if ctx._saved:
@@ -306,3 +310,52 @@ def tangent_or_zeros(t: Tensor | None, like: Any) -> Tensor:
         return t
     data = like._data if isinstance(like, Tensor) else np.asarray(like)
     return Tensor._make(np.zeros(data.shape, data.dtype), False, None)
+
+
+def jvp_from_gradient(ctx: Function, tangents: tuple, kshape: tuple) -> Tensor | None:
+    """ż for an op each of whose output elements depends only on its own slice of the
+    inputs (an elementwise op, a reduction, a per-sample loss): the op's backward with
+    upstream gradient 1 is then ∂zₖ/∂aᵢ for every i in slice k, so ż = Σ over the slice of
+    ∂z/∂a·ȧ. ``kshape``: the output's shape with the reduced dimensions kept as 1."""
+    z = ctx.result
+    before = ctx.needs_input_grad
+    ctx.needs_input_grad = tuple(t is not None for t in tangents) + (False,) * (
+        len(ctx.inputs) - len(tangents))
+    try:
+        grads = type(ctx).backward(ctx, Tensor._make(np.ones(z.shape, z._data.dtype),
+                                                     False, None))
+    finally:
+        ctx.needs_input_grad = before
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    total = tangent_sum(*(None if t is None or g is None else t * g
+                          for t, g in zip(tangents, grads)))
+    if total is None:
+        return None
+    return total.sum_to_shape(kshape).reshape(z.shape)
+
+
+def jvp_by_transposed_backward(ctx: Function, tangents: tuple) -> Tensor | None:
+    """ż = J ȧ from the op's own backward (the double-backward trick): backward(u) = Jᵀu
+    is linear in u, so J ȧ = ∂/∂u ⟨Jᵀu, ȧ⟩ — one recorded backward and one reverse pass
+    through it, for an op whose formula is long (attention, layer norm)."""
+    from .engine import grad as _grad           # (engine imports this module)
+    from .grad_mode import enable_grad
+    z = ctx.result
+    u = Tensor._make(np.zeros(z.shape, z._data.dtype), True, None)
+    before = ctx.needs_input_grad
+    ctx.needs_input_grad = tuple(t is not None for t in tangents) + (False,) * (
+        len(ctx.inputs) - len(tangents))
+    try:
+        with enable_grad():
+            grads = type(ctx).backward(ctx, u)
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            total = tangent_sum(*(None if t is None or g is None else (g * t).sum()
+                                  for t, g in zip(tangents, grads)))
+            if total is None or not total.requires_grad:
+                return None
+            keep = any(isinstance(a, Tensor) and a.requires_grad
+                       for a in tuple(ctx.inputs) + tuple(tangents))
+            jv, = _grad(total, u, create_graph=keep, allow_unused=True)
+    finally:
+        ctx.needs_input_grad = before
+    return jv

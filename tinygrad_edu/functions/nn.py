@@ -21,9 +21,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import is_grad_enabled
 from ..autograd.function import Function
-from ..autograd.function import tangent_sum
+from ..autograd.function import jvp_from_gradient, tangent_sum
 from ..tensor import Tensor
-from .shape import IndexScatter
+from .shape import GetItem, IndexScatter
 
 
 class Linear(Function):
@@ -183,7 +183,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def jvp(ctx: Function, tx: Tensor | None, tt: Tensor | None, *rest: None) -> Tensor | None:
-        return _jvp_by_gradient(ctx, CrossEntropy, (tx, tt))
+        return jvp_from_gradient(ctx, (tx, tt), _per_sample(ctx))
 
 
 class MSE(Function):
@@ -218,10 +218,10 @@ class MSE(Function):
 
     @staticmethod
     def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
-        x, y = cta.primals[:2]
-        z = cta.result
+        x, y = ctx.primals[:2]
+        z = ctx.result
         inner = (x - y) * (tangent_sum(ta, None if tb is None else -tb) * 2)
-        reduction = cta.reduction
+        reduction = ctx.reduction
         if reduction == "none":
             return inner
         total = inner.sum()
@@ -260,26 +260,14 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def jvp(ctx: Function, tp: Tensor | None, ty: Tensor | None, *rest: None) -> Tensor | None:
-        return _jvp_by_gradient(ctx, BinaryCrossEntropy, (tp, ty))
+        return jvp_from_gradient(ctx, (tp, ty), ctx.result.shape)
 
 
-def _jvp_by_gradient(ctx: Function, cls: type, tangents: tuple) -> Tensor | None:
-    """The tangent of a loss from its own backward run with upstream gradient 1: each
-    output element depends only on its own sample (its row of the class dimension 1, or
-    its element), so ℓ̇ = Σ over that sample of ∂ℓ/∂input · input tangent."""
+def _per_sample(ctx: Function) -> tuple:
+    """The loss's shape with the class dimension 1 kept as size 1 (``()`` when reduced):
+    each loss element is the sum over its own sample's slice."""
     z = ctx.result
-    before = ctx.needs_input_grad
-    ctx.needs_input_grad = tuple(t is not None for t in tangents) + (False,) * (
-        len(ctx.inputs) - len(tangents))
-    try:
-        grads = cls.backward(ctx, Tensor._make(np.ones(z.shape, z._data.dtype), False, None))
-    finally:
-        ctx.needs_input_grad = before
-    total = tangent_sum(*(None if t is None or g is None else t * g
-                          for t, g in zip(tangents, grads)))
-    if total is None or total.shape == z.shape:
-        return total
-    return total.sum() if not z.ndim else total.sum(1)
+    return () if not z.ndim else tuple(z.shape[:1]) + (1,) + tuple(z.shape[1:])
 
 
 # ------------------------------------------------------------------ convolution
@@ -314,6 +302,12 @@ class Im2Col(Function):
         return Col2Im.apply(grad, x_shape=ctx.x_shape, kernel=kernel, stride=stride,
                             padding=padding)
 
+    jvp_formula = "ż = im2col(ẋ)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Im2Col.apply(ta, **ctx._kwargs)
+
 
 class Col2Im(Function):
     """Fold (the adjoint of Im2Col): every column entry is added back to the pixel it
@@ -337,6 +331,12 @@ class Col2Im(Function):
     def backward(ctx, grad):
         kernel, stride, padding = ctx.geometry
         return Im2Col.apply(grad, kernel=kernel, stride=stride, padding=padding)
+
+    jvp_formula = "ż = col2im(ċols)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Col2Im.apply(ta, **ctx._kwargs)
 
 
 class Conv2d(Function):
@@ -379,6 +379,15 @@ class Conv2d(Function):
             gb = grad.sum((0, 2, 3))
         return gx, gw, gb
 
+    jvp_formula = "ẏ = conv(ẋ, W) + conv(x, Ẇ) + ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, tx: Tensor | None, tw: Tensor | None, tb: Tensor | None = None) -> Tensor | None:
+        x, w = ctx.primals[:2]
+        return tangent_sum(None if tx is None else Conv2d.apply(tx, w, None, **ctx._kwargs),
+                           None if tw is None else Conv2d.apply(x, tw, None, **ctx._kwargs),
+                           None if tb is None else tb.reshape(-1, 1, 1))
+
 
 class MaxPool2d(Function):
     """y[n, c, h, w] = max of x over the window at (h·s, w·s) (padding counts as −∞).
@@ -418,6 +427,12 @@ class MaxPool2d(Function):
         size = int(np.prod(ctx.x_shape))
         dx = IndexScatter.apply(grad.reshape(-1), shape=(size,), index=ctx.pos)
         return dx.reshape(ctx.x_shape)
+
+    jvp_formula = "ẏ = ẋ at each window's maximum"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return GetItem.apply(ta.reshape(-1), index=ctx.pos).reshape(ctx.result.shape)
 
 
 __all__ = ["Linear", "CrossEntropy", "MSE", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",

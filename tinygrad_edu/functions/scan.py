@@ -6,6 +6,7 @@ import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..autograd.function import Function
+from ..autograd.function import jvp_from_gradient
 from ..tensor import Tensor
 from ..dims import normalize_dims
 from .reduce import _keepdim_shape
@@ -33,6 +34,12 @@ class Cumsum(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
+
+    jvp_formula = "żₖ = Σᵢ≤ₖ ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Cumsum.apply(ta, **ctx._kwargs)
 
 
 class Cumprod(Function):
@@ -75,6 +82,16 @@ class Cumprod(Function):
             s[tuple(take)] = acc
         return _exclusive_cumprod(a, d) * s
 
+    jvp_formula = "żₖ = zₖ·Σᵢ≤ₖ ȧᵢ/aᵢ  (a ≠ 0)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        a, = ctx.primals
+        if not np.all(a._data):
+            raise NotImplementedError("cumprod: forward-mode derivatives at inputs that are 0 are "
+                                      "not supported")
+        return ctx.result * (ta / a).cumsum(ctx.dim)
+
 
 class Prod(Function):
     """z = Πᵢ aᵢ (over ``dim`` or all).  ∂z/∂aᵢ = Πⱼ≠ᵢ aⱼ (exact at zeros; recorded for
@@ -107,6 +124,12 @@ class Prod(Function):
         others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
         return grad._data.reshape(kshape) * others.reshape(a.shape)
 
+    jvp_formula = "ż = Σᵢ (Πⱼ≠ᵢ aⱼ)·ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return jvp_from_gradient(ctx, (ta,), _keepdim_shape(ctx.in_shape, ctx.dim))
+
 
 class _Extreme(Function):
     """Shared by Amax/Amin: the gradient is split evenly among the elements that reach
@@ -127,6 +150,13 @@ class _Extreme(Function):
     def backward(ctx, grad: Tensor) -> Tensor:
         (share,), grad = ctx.unpack(grad)
         return grad.reshape(ctx.kshape) * share
+
+    jvp_formula = "ż = Σᵢ [aᵢ = z]·ȧᵢ / (number of ties)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        share, = ctx.saved_arrays
+        return (ta * share).sum_to_shape(ctx.kshape).reshape(ctx.result.shape)
 
 
 class Amax(_Extreme):
@@ -186,6 +216,12 @@ class Norm(Function):
             return g * a / safe * (~zero).astype(a._data.dtype)
         return g * a.sign() * a.abs() ** (p - 1) / safe ** (p - 1) * \
             (~zero).astype(a._data.dtype)
+
+    jvp_formula = "ż = Σᵢ sign(aᵢ)·|aᵢ|^(p−1)/z^(p−1)·ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return jvp_from_gradient(ctx, (ta,), ctx.kshape)
 
 
 __all__ = ["Cumsum", "Cumprod", "Prod", "Amax", "Amin", "Norm"]
