@@ -241,7 +241,7 @@ def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
             for a, x in zip(nums, xs):
                 args[a] = x
             out, aux = _split_aux(func(*args, **kwargs), has_aux, name)
-            out_tuple, outs = _tensors(out, name)
+            out_tuple, outs = _tensors(out, "vjp(f, *primals)")   # (torch's jacrev is a vjp)
             per_output = []
             for o in outs:
                 rows: list[list[Tensor]] = [[] for _ in xs]

@@ -79,14 +79,18 @@ def _finish(values: Sequence[Tensor | None], create_graph: bool) -> tuple:
     return tuple(v if v is None or create_graph else v.detach() for v in values)
 
 
-def _validate_v(v: tuple, others: tuple, fn_name: str, against: str) -> None:
+def _validate_v(v: tuple, others: tuple, others_tuple: bool) -> None:
+    """v has one Tensor of the right shape per output (vjp) or input (jvp, hvp)."""
     if len(v) != len(others):
-        raise RuntimeError(f"v is a tuple of invalid length: should be {len(others)} but got "
-                           f"{len(v)}.")
+        if others_tuple:
+            raise RuntimeError(f"v is a tuple of invalid length: should be {len(others)} but "
+                               f"got {len(v)}.")
+        raise RuntimeError("The given v should contain a single Tensor.")
     for i, (a, b) in enumerate(zip(v, others)):
         if a.shape != b.shape:
-            prefix = "v has invalid size:" if len(v) == 1 else f"Entry {i} in v has invalid size:"
-            raise RuntimeError(f"{prefix} should be {b.shape} but got {a.shape}.")
+            prefix = f"Entry {i} in " if others_tuple else ""
+            raise RuntimeError(f"{prefix}v has invalid size: should be {b.shape} but got "
+                               f"{a.shape}.")
 
 
 def _check_requires_grad(outputs: tuple, strict: bool) -> None:
@@ -141,7 +145,7 @@ def vjp(func: Callable[..., Any], inputs: Inputs, v: Inputs | None = None,
             v = (Tensor(np.ones(outputs[0].shape, outputs[0]._data.dtype)),)
         else:
             _, v = _as_tuple(v, "v", "vjp")
-            _validate_v(v, outputs, "vjp", "outputs")
+            _validate_v(v, outputs, out_tuple)
         grads = _vjp_of(outputs, inputs, v, create_graph, _independent if strict else None)
     return (_postprocess(_finish(outputs, create_graph), out_tuple),
             _postprocess(_finish(grads, create_graph), in_tuple))
@@ -175,7 +179,7 @@ def jvp(func: Callable[..., Any], inputs: Inputs, v: Inputs | None = None,
             v = (Tensor(np.ones(inputs[0].shape, inputs[0]._data.dtype)),)
         else:
             _, v = _as_tuple(v, "v", "jvp")
-            _validate_v(v, inputs, "jvp", "inputs")
+            _validate_v(v, inputs, in_tuple)
         outputs, out_tuple, tangents = _jvp_forward(func, inputs, v)
         _check_requires_grad(outputs, strict)
         for i, t in enumerate(tangents):
@@ -367,7 +371,7 @@ def _hvp_v(fn_name: str, v: Any, inputs: tuple, in_tuple: bool) -> tuple:
                                "element.")
         return (Tensor(np.ones(inputs[0].shape, inputs[0]._data.dtype)),)
     _, v = _as_tuple(v, "v", fn_name)
-    _validate_v(v, inputs, fn_name, "inputs")
+    _validate_v(v, inputs, in_tuple)
     return v
 
 
