@@ -92,8 +92,8 @@ def _tensors(out: Any, fn_name: str) -> tuple[bool, tuple]:
 
 def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False) -> Callable[..., Any]:
-    """``(∇f(x), f(x))`` (or ``((∇f(x), f(x)), aux)``... as torch: ``(grad, (value,
-    aux))`` with has_aux) for a scalar f."""
+    """The function computing ``(∇f(x), f(x))`` for a scalar f by one reverse pass
+    (``(∇f(x), (f(x), aux))`` with ``has_aux``, as torch)."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         name = "grad_and_value(f)(*args)"
         nums = _argnums(argnums, len(args), name)

@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..functions import Stack
 from ..tensor import Tensor
 from . import forward_ad as fwAD
 from .engine import grad as _grad
@@ -199,10 +200,14 @@ def _basis(t: Tensor) -> list[Tensor]:
     return [Tensor(row.reshape(t.shape)) for row in eye]
 
 
-def _stack(rows: list[Tensor], shape: tuple, dtype: Any) -> Tensor:
-    from ..functions import Stack
+def _zeros_of(shape: tuple, like: Tensor) -> Tensor:
+    return Tensor(np.zeros(shape, like._data.dtype))
+
+
+def _stack(rows: list[Tensor], shape: tuple, like: Tensor) -> Tensor:
+    """The rows ∂outᵢ/∂x of one Jacobian block, as ``out.shape + x.shape``."""
     if not rows:
-        return Tensor(np.zeros(shape, dtype))
+        return _zeros_of(shape, like)
     return Stack.apply(*rows, dim=0).reshape(shape)
 
 
@@ -219,16 +224,18 @@ def jacobian(func: Callable[..., Any], inputs: Inputs, create_graph: bool = Fals
                          'Hint: If your function has more outputs than inputs, "forward-mode" '
                          'tends to be more performant. Otherwise, prefer to use '
                          '"reverse-mode".')
-    if strategy == "forward-mode" and create_graph:
-        raise NotImplementedError("torch.autograd.functional.jacobian: `create_graph=True` "
-                                  "and `strategy=\"forward-mode\"` are not supported together "
-                                  "yet. Please either set `create_graph=False` or make sure "
-                                  "to use `strategy=\"reverse-mode\"`.")
+    if strategy == "forward-mode":
+        for flag, name, kind in ((create_graph, "create_graph", NotImplementedError),
+                                 (strict, "strict", RuntimeError)):
+            if flag:
+                raise kind(f'torch.autograd.functional.jacobian: `{name}=True` and `strategy='
+                           f'"forward-mode"` are not supported together (yet). Please either '
+                           f'set `{name}=False` or `strategy="reverse-mode"`.')
     with enable_grad():
         in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _prepare(inputs, create_graph)
         if strategy == "forward-mode":
-            return _jacobian_forward(func, inputs, in_tuple, strict)
+            return _jacobian_forward(func, inputs, in_tuple)
+        inputs = _prepare(inputs, create_graph)
         out_tuple, outputs = _outputs("jacobian", func(*inputs))
         _check_requires_grad(outputs, strict)
         jac = []
@@ -241,15 +248,15 @@ def jacobian(func: Callable[..., Any], inputs: Inputs, create_graph: bool = Fals
                 grads = _vjp_of((out,), inputs, (e,), create_graph, message if strict else None)
                 for k, g in enumerate(grads):
                     rows[k].append(g)
-            jac.append(_finish([_stack(r, tuple(out.shape) + tuple(x.shape), x._data.dtype)
+            jac.append(_finish([_stack(r, tuple(out.shape) + tuple(x.shape), x)
                                 for r, x in zip(rows, inputs)], create_graph))
     return _postprocess(tuple(jac), (out_tuple, in_tuple))
 
 
-def _jacobian_forward(func: Callable[..., Any], inputs: tuple, in_tuple: bool,
-                      strict: bool) -> Any:
+def _jacobian_forward(func: Callable[..., Any], inputs: tuple, in_tuple: bool) -> Any:
     """J by one forward pass per input element: pass j pushes the tangent eⱼ and gives
     column j of J (for every output at once)."""
+    inputs = tuple(x.detach() for x in inputs)
     columns: list[list[list[Tensor]]] = []       # [input k][element j] -> J eⱼ per output
     outputs: tuple = ()
     out_tuple = False
@@ -258,15 +265,7 @@ def _jacobian_forward(func: Callable[..., Any], inputs: tuple, in_tuple: bool,
         for e in _basis(x):
             tangents = tuple(e if m == k else _zeros(y) for m, y in enumerate(inputs))
             outputs, out_tuple, jv = _jvp_forward(func, inputs, tangents)
-            _check_requires_grad(outputs, strict)
-            for i, t in enumerate(jv):
-                if t is None:
-                    if strict:
-                        raise RuntimeError(f"Output {i} of the user-provided function is "
-                                           f"independent of input {k}. This is not allowed in "
-                                           f"strict mode.")
-                    jv[i] = _zeros(outputs[i])
-            cols.append(jv)
+            cols.append([_zeros(o) if t is None else t for o, t in zip(outputs, jv)])
         columns.append(cols)
     if not any(x.numel() for x in inputs):          # no pass ran: call f once for shapes
         out_tuple, outputs = _outputs("jacobian", func(*inputs))
@@ -277,9 +276,8 @@ def _jacobian_forward(func: Callable[..., Any], inputs: tuple, in_tuple: bool,
             shape = tuple(out.shape) + tuple(x.shape)
             cols = [c[i].reshape(-1) for c in columns[k]]
             if not cols or not out.numel():
-                row.append(Tensor(np.zeros(shape, x._data.dtype)))
+                row.append(_zeros_of(shape, x))
             else:
-                from ..functions import Stack
                 row.append(Stack.apply(*cols, dim=1).reshape(shape).detach())
         jac.append(tuple(row))
     return _postprocess(tuple(jac), (out_tuple, in_tuple))
@@ -295,8 +293,8 @@ def hessian(func: Callable[..., Any], inputs: Inputs, create_graph: bool = False
 
     def ensure_single_output(*inp: Tensor) -> Tensor:
         out = func(*inp)
-        is_tuple, t_out = _outputs("hessian", out)
-        if is_tuple or not isinstance(out, Tensor):
+        is_tuple, _ = _outputs("hessian", out)
+        if is_tuple:
             raise RuntimeError("The function given to hessian should return a single Tensor")
         if out.numel() != 1:
             raise RuntimeError("The Tensor returned by the function given to hessian should "
@@ -304,8 +302,6 @@ def hessian(func: Callable[..., Any], inputs: Inputs, create_graph: bool = False
         return out.squeeze()
 
     def jac_func(*inp: Tensor) -> Any:
-        if outer_jacobian_strategy == "forward-mode":
-            inp = tuple(x if x.requires_grad else x.detach().requires_grad_() for x in inp)
         jac = jacobian(ensure_single_output, inp, create_graph=True)
         if strict:
             for i, j in enumerate(jac if isinstance(jac, tuple) else (jac,)):
@@ -314,12 +310,8 @@ def hessian(func: Callable[..., Any], inputs: Inputs, create_graph: bool = False
         return jac
 
     with enable_grad():
-        if outer_jacobian_strategy == "forward-mode":
-            res = jacobian(jac_func, inputs, create_graph=False, strict=strict,
-                           vectorize=vectorize, strategy="forward-mode")
-        else:
-            res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict,
-                           vectorize=vectorize, strategy="reverse-mode")
+        res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict,
+                       vectorize=vectorize, strategy=outer_jacobian_strategy)
     return _postprocess(res, (in_tuple, in_tuple))
 
 
