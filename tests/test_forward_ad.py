@@ -403,3 +403,57 @@ def test_forward_over_reverse_through_the_mlp_ops(rng):
     _, hv = te.autograd.functional.hvp(loss, te.tensor(w), te.tensor(v))
     _, vh = te.autograd.functional.vhp(loss, te.tensor(w), te.tensor(v))
     np.testing.assert_allclose(hv.numpy(), vh.numpy(), rtol=1e-9)
+
+
+# ------------------------------------------------------------------ custom Functions
+class Cube(te.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 3 * ctx.x ** 2
+
+    @staticmethod
+    def jvp(ctx, tx):
+        return tx * 3 * ctx.x ** 2
+
+
+class TorchCube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 3 * ctx.x ** 2
+
+    @staticmethod
+    def jvp(ctx, tx):
+        return tx * 3 * ctx.x ** 2
+
+
+class NoJvp(te.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+def test_custom_function_jvp_as_torch(rng):
+    a, v = rng.standard_normal(3), rng.standard_normal(3)
+    with fwAD.dual_level(), tfw.dual_level():
+        ours = fwAD.unpack_dual(Cube.apply(fwAD.make_dual(te.tensor(a), te.tensor(v))).sin())
+        theirs = tfw.unpack_dual(TorchCube.apply(tfw.make_dual(torch.tensor(a),
+                                                                torch.tensor(v))).sin())
+        np.testing.assert_allclose(ours.tangent.numpy(), theirs.tangent.numpy(), rtol=1e-12)
+        with pytest.raises(RuntimeError, match="NoJvp.*jvp"):
+            NoJvp.apply(fwAD.make_dual(te.tensor(a), te.tensor(v)))
+    np.testing.assert_allclose(te.func.jacfwd(lambda x: Cube.apply(x))(te.tensor(a)).numpy(),
+                               np.diag(3 * a ** 2), rtol=1e-12)
