@@ -113,7 +113,8 @@ def plot(sweep_n: list[dict], sweep_m: list[dict], path: str) -> None:
         xs = [r[var] for r in sweep]
         for key, style in (("te jacfwd", "o-"), ("te jacrev", "s-")):
             ax.loglog(xs, [r[key] * 1e3 for r in sweep], style, label=key)
-        ax.set_xlabel(f"{var} ({'inputs, m = 8 outputs' if var == 'n' else 'outputs, n = 8 inputs'})")
+        fixed = "inputs, m = 8 outputs" if var == "n" else "outputs, n = 8 inputs"
+        ax.set_xlabel(f"{var} ({fixed})")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     axes[0].set_ylabel("time for the full Jacobian (ms)")

@@ -28,4 +28,5 @@ from ..gradcheck import gradcheck, gradgradcheck    # (last: it imports grad fro
 
 __all__ = ["Function", "AccumulateGrad", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "grad", "detect_anomaly", "run_backward", "backward",
-           "set_engine", "get_engine", "use_engine", "gradcheck", "gradgradcheck", "forward_ad", "functional"]
+           "set_engine", "get_engine", "use_engine", "gradcheck", "gradgradcheck", "forward_ad",
+           "functional"]

@@ -214,7 +214,8 @@ def _stack(rows: list[Tensor], shape: tuple, like: Tensor) -> Tensor:
 def jacobian(func: Callable[..., Any], inputs: Inputs, create_graph: bool = False,
              strict: bool = False, vectorize: bool = False,
              strategy: str = "reverse-mode") -> Any:
-    """J[i][j] = ∂ outputᵢ / ∂ inputⱼ, of shape ``outputᵢ.shape + inputⱼ.shape``.
+    """The Jacobian: its block (i, j) is ∂ outputᵢ / ∂ inputⱼ, of shape
+    ``outputᵢ.shape + inputⱼ.shape``.
 
     ``strategy="reverse-mode"``: one reverse pass per output element (a row of J each);
     ``"forward-mode"``: one forward pass per input element (a column of J each) — the
@@ -286,9 +287,9 @@ def _jacobian_forward(func: Callable[..., Any], inputs: tuple, in_tuple: bool) -
 def hessian(func: Callable[..., Any], inputs: Inputs, create_graph: bool = False,
             strict: bool = False, vectorize: bool = False,
             outer_jacobian_strategy: str = "reverse-mode") -> Any:
-    """H[i][j] = ∂²f / ∂inputᵢ ∂inputⱼ for a scalar f, of shape ``inputᵢ.shape +
-    inputⱼ.shape``: the Jacobian of the gradient (the gradient by reverse mode, its
-    Jacobian by ``outer_jacobian_strategy``)."""
+    """The Hessian of a scalar f: its block (i, j) is ∂²f / ∂inputᵢ ∂inputⱼ, of shape
+    ``inputᵢ.shape + inputⱼ.shape``: the Jacobian of the gradient (the gradient by
+    reverse mode, its Jacobian by ``outer_jacobian_strategy``)."""
     in_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
 
     def ensure_single_output(*inp: Tensor) -> Tensor:

@@ -62,7 +62,8 @@ class Linear(Function):
     jvp_formula = "ẏ = ẋ·Wᵀ + x·Ẇᵀ + ḃ"
 
     @staticmethod
-    def jvp(ctx: Function, tx: Tensor | None, tw: Tensor | None, tb: Tensor | None = None) -> Tensor | None:
+    def jvp(ctx: Function, tx: Tensor | None, tw: Tensor | None,
+            tb: Tensor | None = None) -> Tensor | None:
         x, w = ctx.primals[:2]
         return tangent_sum(None if tx is None else Linear.apply(tx, w),
                            None if tw is None else Linear.apply(x, tw), tb)
@@ -382,7 +383,8 @@ class Conv2d(Function):
     jvp_formula = "ẏ = conv(ẋ, W) + conv(x, Ẇ) + ḃ"
 
     @staticmethod
-    def jvp(ctx: Function, tx: Tensor | None, tw: Tensor | None, tb: Tensor | None = None) -> Tensor | None:
+    def jvp(ctx: Function, tx: Tensor | None, tw: Tensor | None,
+            tb: Tensor | None = None) -> Tensor | None:
         x, w = ctx.primals[:2]
         return tangent_sum(None if tx is None else Conv2d.apply(tx, w, None, **ctx._kwargs),
                            None if tw is None else Conv2d.apply(x, tw, None, **ctx._kwargs),

@@ -204,7 +204,8 @@ class Cat(Function):
 
     @staticmethod
     def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
-        return Cat.apply(*(tangent_or_zeros(t, a) for t, a in zip(tangents, ctx.primals)), **ctx._kwargs)
+        filled = (tangent_or_zeros(t, a) for t, a in zip(tangents, ctx.primals))
+        return Cat.apply(*filled, **ctx._kwargs)
 
 
 class Stack(Function):
@@ -225,7 +226,8 @@ class Stack(Function):
 
     @staticmethod
     def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
-        return Stack.apply(*(tangent_or_zeros(t, a) for t, a in zip(tangents, ctx.primals)), **ctx._kwargs)
+        filled = (tangent_or_zeros(t, a) for t, a in zip(tangents, ctx.primals))
+        return Stack.apply(*filled, **ctx._kwargs)
 
 
 def _pad_widths(ndim: int, pad: tuple) -> list:

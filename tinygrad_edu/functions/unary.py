@@ -314,7 +314,8 @@ class Lerp(Function):
     jvp_formula = "ż = (1 − w)·ȧ + w·ḃ + (b − a)·ẇ"
 
     @staticmethod
-    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None, tw: Tensor | None) -> Tensor | None:
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None,
+            tw: Tensor | None) -> Tensor | None:
         a, b, w = ctx.primals
         return tangent_sum(None if ta is None else ta * (1 - w), None if tb is None else tb * w,
                            None if tw is None else tw * (b - a))
