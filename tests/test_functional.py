@@ -283,6 +283,8 @@ def test_errors_as_torch():
     ]
     for ours, theirs in pairs:
         _same_error(ours, theirs)
+    _same_error(lambda: te.func.jvp(lambda a: te.ones(3), (x,), (x,), strict=True),
+                lambda: torch.func.jvp(lambda a: torch.ones(3), (tx,), (tx,), strict=True))
     # torch asserts (an AssertionError, gone under python -O); here the same text, a ValueError
     _, message = _torch_error(lambda: TAF.jacobian(lambda a: a, tx, strategy="sideways"))
     with pytest.raises(ValueError) as info:

@@ -173,7 +173,8 @@ def vjp(func: Callable[..., Any], *primals: Tensor, has_aux: bool = False) -> tu
 
 def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bool = False,
         has_aux: bool = False) -> tuple:
-    """``(f(*primals), J·tangents)`` (and aux) by one forward-mode pass."""
+    """``(f(*primals), J·tangents)`` (and aux) by one forward-mode pass; with ``strict``
+    an output that does not depend on the primals raises (else its tangent is zeros)."""
     name = "jvp(f, primals, tangents)"
     if not isinstance(primals, tuple):
         raise RuntimeError(f"{name}: Expected primals to be a tuple. E.g. it should be valid "
@@ -182,8 +183,6 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
         raise RuntimeError(f"{name}: Expected primals and tangents to have the same python "
                            f"structure. For example, if primals is a tuple of 3 tensors, "
                            f"tangents also must be.")
-    if strict:
-        raise RuntimeError(f"{name}: strict=True is not implemented yet (as in torch.func)")
     for p in primals + tangents:
         if not isinstance(p, Tensor):
             raise RuntimeError(f"{name}: Expected primals and tangents to be Tensors, got "
@@ -195,6 +194,9 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
         out, aux = _split_aux(func(*duals), has_aux, name)
         out_tuple, outs = _tensors(out, name)
         pairs = [fwAD.unpack_dual(o) for o in outs]
+    if strict and any(p.tangent is None for p in pairs):
+        raise RuntimeError(f"jvp(f, primals, tangents, strict=True): The output of f is "
+                           f"independent of the inputs. This is not allowed with strict=True.")
     values = tuple(p.primal if keep else p.primal.detach() for p in pairs)
     tans = tuple(_zeros(o) if p.tangent is None else p.tangent if keep else p.tangent.detach()
                  for o, p in zip(outs, pairs))

@@ -73,6 +73,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
         raise RuntimeError("Trying to exit a forward AD level that was not the last one "
                            "that was created. This is not supported.")
     _forward["level"] = None
+    _forward["last"] = None
     _tangents.clear()
 
 
