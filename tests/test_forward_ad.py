@@ -458,3 +458,9 @@ def test_custom_function_jvp_as_torch(rng):
             NoJvp.apply(fwAD.make_dual(te.tensor(a), te.tensor(v)))
     np.testing.assert_allclose(te.func.jacfwd(lambda x: Cube.apply(x))(te.tensor(a)).numpy(),
                                np.diag(3 * a ** 2), rtol=1e-12)
+
+
+def test_prod_jvp_is_exact_at_zeros(rng):
+    a = np.array([[0.0, 2.0, 3.0], [1.5, 0.0, 0.0]])
+    check_jvp(lambda t: t.prod(1), [a], rng)
+    check_jvp(lambda t: t.prod(), [np.array([0.0, 2.0, 3.0])], rng)

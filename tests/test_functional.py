@@ -293,3 +293,23 @@ def test_errors_as_torch():
     # the same kind of error, torch's message naming its own pytree structures
     _same_error(lambda: te.func.jvp(lambda a: a.sin(), (x,), (x, x)),
                 lambda: torch.func.jvp(torch.sin, (tx,), (tx, tx)), exact=False)
+
+
+def test_every_composition_of_the_two_modes_gives_the_hessian_of_an_mlp_loss():
+    rng = np.random.default_rng(5)
+    x, w0 = rng.standard_normal((4, 3)), rng.standard_normal((2, 3))
+    target = [0, 1, 1, 0]
+
+    def loss(w):
+        return F.cross_entropy(F.linear(te.tensor(x), w).tanh() * 3, te.tensor(target)) + \
+            F.mse_loss(w, w * 0.5)
+
+    def tloss(w):
+        return torch.nn.functional.cross_entropy(
+            torch.nn.functional.linear(torch.tensor(x), w).tanh() * 3, torch.tensor(target)) + \
+            torch.nn.functional.mse_loss(w, w * 0.5)
+
+    expected = torch.func.hessian(tloss)(torch.tensor(w0))
+    for outer in (te.func.jacrev, te.func.jacfwd):
+        for inner in (te.func.jacrev, te.func.jacfwd):
+            assert_same(outer(inner(loss))(te.tensor(w0)), expected, rtol=1e-9, atol=1e-12)

@@ -316,14 +316,20 @@ def jvp_from_gradient(ctx: Function, tangents: tuple, kshape: tuple) -> Tensor |
     """ż for an op each of whose output elements depends only on its own slice of the
     inputs (an elementwise op, a reduction, a per-sample loss): the op's backward with
     upstream gradient 1 is then ∂zₖ/∂aᵢ for every i in slice k, so ż = Σ over the slice of
-    ∂z/∂a·ȧ. ``kshape``: the output's shape with the reduced dimensions kept as 1."""
+    ∂z/∂a·ȧ. ``kshape``: the output's shape with the reduced dimensions kept as 1. The
+    backward is recorded only when something in it requires grad (reverse over forward);
+    otherwise it takes its array path."""
+    from .grad_mode import set_grad_enabled
     z = ctx.result
+    keep = any(isinstance(a, Tensor) and a.requires_grad
+               for a in tuple(ctx.inputs) + tuple(tangents))
     before = ctx.needs_input_grad
     ctx.needs_input_grad = tuple(t is not None for t in tangents) + (False,) * (
         len(ctx.inputs) - len(tangents))
     try:
-        grads = type(ctx).backward(ctx, Tensor._make(np.ones(z.shape, z._data.dtype),
-                                                     False, None))
+        with set_grad_enabled(keep and _state["grad"]):
+            grads = type(ctx).backward(ctx, Tensor._make(np.ones(z.shape, z._data.dtype),
+                                                         False, None))
     finally:
         ctx.needs_input_grad = before
     grads = grads if isinstance(grads, tuple) else (grads,)
