@@ -58,3 +58,22 @@ def test_jacobian_view_builds_the_same_matrix_both_ways(fn, n, m, rng, tmp_path)
     assert (tmp_path / "jac.png").stat().st_size > 0
     assert f"forward mode: {n} passes" in str(view)
     assert ("1 pass " if m == 1 else f"{m} passes") in str(view)
+
+
+def test_draw_graph_forward_mode_shows_the_tangents_flowing_forward():
+    w = te.tensor([0.5, -1.0], requires_grad=True)
+    x = te.tensor([2.0, 3.0])
+    fwAD = te.autograd.forward_ad
+    with fwAD.dual_level():
+        wd = fwAD.make_dual(w, te.tensor([1.0, 0.0]))
+        out = ((wd * x).sum() + 0.3).tanh()
+        source = te.viz.draw_graph(out, mode="forward").source
+        reverse = te.viz.draw_graph(out).source
+    assert "tangent [2, 0]" in source and "→ [2, 0]" in source      # Mul's output, its edge
+    assert "ż = ȧ·b + a·ḃ" in source and "ż = (1 − z²)·ȧ" in source   # the jvp rules
+    assert "tangent 0.2500" in source and "blue: tangent" in source
+    assert "← " in reverse and "tangent" not in reverse             # the reverse picture
+    with pytest.raises(ValueError, match="no tensor of this graph is dual"):
+        te.viz.draw_graph(((w * x).sum()), mode="forward")
+    with pytest.raises(ValueError, match="mode"):
+        te.viz.draw_graph(out, mode="sideways")

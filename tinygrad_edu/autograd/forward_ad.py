@@ -45,6 +45,10 @@ class _Alias(Function):
     formula = "∂z/∂a = 1"
     jvp_formula = "ż = ȧ"
 
+    @classmethod
+    def name(cls) -> str:
+        return "Alias"
+
     @staticmethod
     def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
         return a.view()
