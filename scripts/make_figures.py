@@ -102,6 +102,28 @@ def derivation_graphs(out: Path) -> None:
         te.viz.backward_steps(root, out / f"{name}_steps", rankdir="TB")
 
 
+@figure
+def forward_mode(out: Path) -> None:
+    """The neuron's graph in forward mode (the tangents for w1 moving at speed 1, blue,
+    next to the reverse picture), a Jacobian built both ways, and the measured time of
+    jacfwd and jacrev as the number of inputs and outputs grows (forward-mode page)."""
+    import subprocess
+    fwAD = te.autograd.forward_ad
+    _, leaves = neuron()
+    with fwAD.dual_level():
+        w1 = fwAD.make_dual(leaves["w1"], Tensor(1.0))
+        w1.name = "w1"
+        o = (leaves["x1"] * w1 + leaves["x2"] * leaves["w2"] + leaves["b"]).tanh()
+        o.name = "o"
+        te.viz.render(o, out / "neuron_forward.svg", format="svg", rankdir="TB",
+                      mode="forward")
+    te.viz.jacobian_view(lambda a: (a * a).softmax(0), Tensor([0.1, 0.2, 0.3, 0.4, 0.5]),
+                         path=out / "jacobian_view.png")
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "jacobians.py"), "--quick",
+                    "--plot", str(out / "jacobian_timing.png")], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 class WrongCube(te.Function):
     """z = x³ with a deliberately wrong backward (3x instead of 3x²)."""
     formula = "∂z/∂x = 3x²"

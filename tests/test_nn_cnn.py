@@ -382,3 +382,29 @@ def test_unet_like_model_trains_as_torch(rng):
         assert abs(loss.item() - tloss.item()) < 1e-12
     for (k, a), (_, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
         np.testing.assert_allclose(a.detach().numpy(), b.numpy(), atol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("name", ["conv2d_grouped", "conv1d", "conv_transpose2d", "max_pool_ceil",
+                                  "bilinear", "avg_pool_ceil"])
+def test_forward_mode_matches_reverse_mode(name):
+    """⟨J v, u⟩ = ⟨v, Jᵀ u⟩ for the new ops' jvp rules (float64, random u and v)."""
+    rng = np.random.default_rng(3)
+    x = te.tensor(rng.standard_normal((2, 4, 6, 6)))
+    w = te.tensor(rng.standard_normal((6, 2, 3, 3)))
+    fns = {
+        "conv2d_grouped": lambda x, w: F.conv2d(x, w, groups=2, dilation=2, padding="same"),
+        "conv1d": lambda x, w: F.conv1d(x.reshape(2, 4, 36), w[:, :, 0].repeat(1, 2, 1)),
+        "conv_transpose2d": lambda x, w: F.conv_transpose2d(x, w[:4], stride=2),
+        "max_pool_ceil": lambda x, w: F.max_pool2d(x, 3, stride=2, ceil_mode=True) * w.sum(),
+        "bilinear": lambda x, w: F.interpolate(x, scale_factor=1.5, mode="bilinear") * w.mean(),
+        "avg_pool_ceil": lambda x, w: F.avg_pool2d(x, 3, stride=2, ceil_mode=True) * w.sum(),
+    }
+    f = fns[name]
+    v = (te.tensor(rng.standard_normal(x.shape)), te.tensor(rng.standard_normal(w.shape)))
+    out, jv = te.func.jvp(f, (x, w), v)
+    u = te.tensor(rng.standard_normal(out.shape))
+    _, pullback = te.func.vjp(f, x, w)
+    jtu = pullback(u)
+    lhs = float((jv * u).sum())
+    rhs = float(sum((a * b).sum() for a, b in zip(v, jtu)))
+    assert lhs == pytest.approx(rhs, rel=1e-10)

@@ -32,7 +32,7 @@ from .creation import *  # noqa: F401,F403,E402
 from .device import accelerator, backends, cuda, device  # noqa: E402
 from .dtypes import dtype, finfo, get_default_dtype, iinfo, set_default_dtype  # noqa: E402
 from .tensor import Size  # noqa: E402
-from . import data, nn, optim, train, viz  # noqa: E402
+from . import data, func, nn, optim, train, viz  # noqa: E402
 from .train import fit, plot_history  # noqa: E402
 from .serialization import *  # noqa: F401,F403,E402
 

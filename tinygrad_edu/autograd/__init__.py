@@ -11,6 +11,9 @@
   ``set_engine`` chooses between the two;
 - ``versions``, ``history``: what in-place writes need (version counters; which node
   made a tensor, as each consumer saw it);
+- ``forward_ad``: forward mode (``dual_level``, ``make_dual``, ``unpack_dual``), each
+  op's ``jvp`` rule applied as the op runs;
+- ``functional``: ``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``vhp``, ``hvp`` of a function;
 - ``anomaly``: ``detect_anomaly``;
 - ``gradcheck`` and ``gradgradcheck`` (from ``tinygrad_edu.gradcheck``), as in
   ``torch.autograd``.
@@ -20,8 +23,10 @@ from .anomaly import detect_anomaly
 from .function import AccumulateGrad
 from .custom import Function
 from .engine import backward, get_engine, grad, run_backward, set_engine, use_engine
+from . import forward_ad, functional
 from ..gradcheck import gradcheck, gradgradcheck    # (last: it imports grad from here)
 
 __all__ = ["Function", "AccumulateGrad", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "grad", "detect_anomaly", "run_backward", "backward",
-           "set_engine", "get_engine", "use_engine", "gradcheck", "gradgradcheck"]
+           "set_engine", "get_engine", "use_engine", "gradcheck", "gradgradcheck", "forward_ad",
+           "functional"]

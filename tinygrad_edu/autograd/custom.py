@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .function import _FREED, Function as _Op
+from .function import _FREED, _forward, _tangents, Function as _Op
 from .grad_mode import _state
 from .history import count_write, rewire
 
@@ -200,8 +200,9 @@ class Function(_Op):
         ctx.needs_input_grad = need     # (as in PyTorch, also under no_grad)
         if record:
             ctx._recording = True
-        grad_mode = _state["grad"]
+        grad_mode, tangents_off = _state["grad"], _forward["off"]
         _state["grad"] = False
+        _forward["off"] = True          # forward mode: the op's jvp gives its tangents
         try:
             if cls.setup_context is Function.setup_context:
                 result = cls.forward(ctx, *args, **kwargs)
@@ -209,7 +210,7 @@ class Function(_Op):
                 result = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, result)
         finally:
-            _state["grad"] = grad_mode
+            _state["grad"], _forward["off"] = grad_mode, tangents_off
         is_tuple = result.__class__ is tuple or isinstance(result, tuple)
         outs = tuple(result) if is_tuple else (result,)
         dirty = ctx._dirty
@@ -224,6 +225,8 @@ class Function(_Op):
             for o in outs:
                 if isinstance(o, Tensor) and id(o) in dirty:
                     _written(o, None)
+            if _tangents and not tangents_off:
+                _push_tangents(cls, ctx, args, final)
             return tuple(final) if is_tuple else final[0]
         if kwargs:
             ctx._kwargs = kwargs
@@ -269,7 +272,39 @@ class Function(_Op):
                 final.append(o)
             else:
                 final.append(_make(o._data, k in nodes, nodes.get(k)))
+        if _tangents and not tangents_off:
+            _push_tangents(cls, ctx, args, final)
         return tuple(final) if is_tuple else final[0]
+
+
+def _push_tangents(cls: type, ctx: Function, args: tuple, outputs: list) -> None:
+    """Forward mode through a custom op: ``cls.jvp(ctx, *tangents)`` (one tangent per
+    forward argument, None where there is none) gives one tangent per output."""
+    from .forward_ad import _set_tangent, get_tangent
+    tangents = [get_tangent(a) if isinstance(a, Tensor) else None for a in args]
+    if all(t is None for t in tangents):
+        return
+    if cls.jvp is _Op.jvp:
+        raise RuntimeError(f"Trying to use forward AD with {cls.__name__} that does not "
+                           f"support it: you must implement the jvp function for custom "
+                           f"autograd.Function {cls.__qualname__} to use it with forward "
+                           f"mode AD")
+    _forward["off"] = True
+    try:
+        result = cls.jvp(ctx, *tangents)
+    finally:
+        _forward["off"] = False
+    result = result if isinstance(result, tuple) else (result,)
+    if len(result) != len(outputs):
+        raise RuntimeError(f"{cls.__name__}.jvp returned {len(result)} tangents, but forward "
+                           f"returned {len(outputs)} outputs")
+    for out, tangent in zip(outputs, result):
+        if tangent is not None and isinstance(out, Tensor):
+            if tangent.shape != out.shape:
+                raise RuntimeError(f"{cls.__name__}.jvp returned a tangent of shape "
+                                   f"{tuple(tangent.shape)} for an output of shape "
+                                   f"{tuple(out.shape)}")
+            _set_tangent(out, tangent)
 
 
 def _node_class(cls: type, output: int | None) -> type:

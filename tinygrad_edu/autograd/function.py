@@ -22,7 +22,7 @@ from .anomaly import _check_finite
 from .grad_mode import _state
 from .history import grad_fn_of
 
-__all__ = ["Function", "AccumulateGrad"]
+__all__ = ["Function", "AccumulateGrad", "tangent_sum", "tangent_or_zeros"]
 
 # Speed: module-level aliases, one global look-up per use instead of an attribute look-up
 _ndarray, _new_object, _make_tensor = np.ndarray, object.__new__, Tensor._make
@@ -32,6 +32,13 @@ _FREED = object()  # marks a node whose saved tensors were released by backward
 # table): fewer objects kept per recorded node, so the garbage collector walks less
 _INTERNED_NEEDS = {flags: flags for n in (1, 2, 3)
                    for flags in itertools.product((False, True), repeat=n)}
+# forward mode (autograd/forward_ad.py): the current dual level (None: none), a count of
+# the levels entered, whether jvp rules are off (inside a rule), the tangents of the dual
+# Tensors (id → (weakref, tangent); empty outside a level, so apply tests one dict), and
+# forward_ad's push_tangent and the setter saved_tensors uses
+_forward: dict[str, Any] = {"level": None, "serial": 0, "off": False, "tangents": {},
+                            "push": None, "set": None, "last": None}
+_tangents = _forward["tangents"]
 
 
 class Function:
@@ -57,6 +64,7 @@ class Function:
     # the local derivative, written once: the renderer shows it, and __init_subclass__
     # appends it to the op's docstring (which says what the op computes)
     formula: str = ""
+    jvp_formula: str = ""        # the tangent rule of jvp (forward mode): ż from ȧ, ḃ
     # each saved input serves only the *other* inputs' gradients (a·b, A@B, x·Wᵀ): a
     # write into it matters only if another input needs grad (autograd/versions.py)
     saved_for_others: bool = False
@@ -83,6 +91,24 @@ class Function:
     @staticmethod
     def backward(ctx: "Function", grad: Tensor) -> Any:
         raise NotImplementedError
+
+    @staticmethod
+    def jvp(ctx: "Function", *tangents: Tensor | None) -> Tensor | None:
+        """Forward mode: the output's tangent ż = Σᵢ ∂z/∂aᵢ·ȧᵢ from one tangent per
+        positional input (None: zero, or a non-differentiable input), as Tensor ops on
+        ``ctx.primals`` and ``ctx.result``."""
+        raise NotImplementedError
+
+    @property
+    def primals(self) -> tuple:
+        """For ``jvp``: the inputs as Tensors (arrays as constants, other values as given)."""
+        return tuple(Tensor._make(a, False, None) if isinstance(a, _ndarray) else a
+                     for a in self.inputs)
+
+    @property
+    def result(self) -> Tensor:
+        """For ``jvp``: the output Tensor the rule computes the tangent of."""
+        return self._jvp_output
 
     # -- ctx API (PyTorch's names) --------------------------------------------
     def save_for_backward(self, *arrays: Any) -> None:
@@ -158,7 +184,12 @@ class Function:
         result = []
         for arr in saved[:-1]:
             if arr is output_array:     # a Tensor made by this node, as PyTorch unpacks it
-                arr = Tensor._make(arr, True, self)
+                if _tangents and "_unrecorded" in self.__dict__:   # a jvp of an op that was
+                    arr = Tensor._make(arr, False, None)            # not recorded: a constant
+                else:
+                    arr = Tensor._make(arr, True, self)
+                    if _tangents and "_out_tangent" in self.__dict__:   # forward mode: dual too
+                        _forward["set"](arr, self._out_tangent)
             elif arr.__class__ is _ndarray or isinstance(arr, _ndarray):
                 owner = None    # an input's array: that input itself, else a constant
                 for t in inputs:            # a plain scan: cheaper than a lookup dict
@@ -234,7 +265,16 @@ class Function:
         if _state["anomaly"]:
             _check_finite(np.asarray(data), f"the forward of {cls.name()}")
         if not record:
-            return _make_tensor(data, False, None)
+            out = _make_tensor(data, False, None)
+            if _tangents:       # a dual level: ops compute tangents even when not recorded
+                ctx.inputs = args
+                ctx._unrecorded = True
+                if kwargs:
+                    ctx._kwargs = kwargs
+                if ctx._saved:
+                    ctx._saved = ctx._saved + (data,)
+                _forward["push"](ctx, out)
+            return out
         out = _make_tensor(data, True, ctx)
         ctx.inputs = args
         ctx._epoch = _state["writes"]
@@ -250,6 +290,8 @@ class Function:
                 ctx._saved = len(saved)
             else:   # keep the output's array, not the output Tensor: that would be a
                 ctx._saved = saved + (data,)    # reference cycle node → output → node
+        if _tangents:
+            _forward["push"](ctx, out)
         return out
 
 
@@ -282,3 +324,76 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
+
+
+# -- helpers of the jvp rules ------------------------------------------------------------
+def tangent_sum(*terms: Tensor | None) -> Tensor | None:
+    """The sum of the tangent terms that exist (None stands for a zero tangent)."""
+    total = None
+    for t in terms:
+        if t is not None:
+            total = t if total is None else total + t
+    return total
+
+
+def tangent_or_zeros(t: Tensor | None, like: Any) -> Tensor:
+    """``t``, or zeros of ``like``'s shape and dtype for a missing (zero) tangent."""
+    if t is not None:
+        return t
+    data = like._data if isinstance(like, Tensor) else np.asarray(like)
+    return Tensor._make(np.zeros(data.shape, data.dtype), False, None)
+
+
+def jvp_from_gradient(ctx: Function, tangents: tuple, kshape: tuple) -> Tensor | None:
+    """ż for an op each of whose output elements depends only on its own slice of the
+    inputs (an elementwise op, a reduction, a per-sample loss): the op's backward with
+    upstream gradient 1 is then ∂zₖ/∂aᵢ for every i in slice k, so ż = Σ over the slice of
+    ∂z/∂a·ȧ. ``kshape``: the output's shape with the reduced dimensions kept as 1. The
+    backward is recorded only when something in it requires grad (reverse over forward);
+    otherwise it takes its array path."""
+    from .grad_mode import set_grad_enabled
+    z = ctx.result
+    keep = any(isinstance(a, Tensor) and a.requires_grad
+               for a in tuple(ctx.inputs) + tuple(tangents))
+    before = ctx.needs_input_grad
+    ctx.needs_input_grad = tuple(t is not None for t in tangents) + (False,) * (
+        len(ctx.inputs) - len(tangents))
+    try:
+        with set_grad_enabled(keep and _state["grad"]):
+            grads = type(ctx).backward(ctx, Tensor._make(np.ones(z.shape, z._data.dtype),
+                                                         False, None))
+    finally:
+        ctx.needs_input_grad = before
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    total = tangent_sum(*(None if t is None or g is None else t * g
+                          for t, g in zip(tangents, grads)))
+    if total is None:
+        return None
+    return total.sum_to_shape(kshape).reshape(z.shape)
+
+
+def jvp_by_transposed_backward(ctx: Function, tangents: tuple) -> Tensor | None:
+    """ż = J ȧ from the op's own backward (the double-backward trick): backward(u) = Jᵀu
+    is linear in u, so J ȧ = ∂/∂u ⟨Jᵀu, ȧ⟩ — one recorded backward and one reverse pass
+    through it, for an op whose formula is long (attention, layer norm)."""
+    from .engine import grad as _grad           # (engine imports this module)
+    from .grad_mode import enable_grad
+    z = ctx.result
+    u = Tensor._make(np.zeros(z.shape, z._data.dtype), True, None)
+    before = ctx.needs_input_grad
+    ctx.needs_input_grad = tuple(t is not None for t in tangents) + (False,) * (
+        len(ctx.inputs) - len(tangents))
+    try:
+        with enable_grad():
+            grads = type(ctx).backward(ctx, u)
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            total = tangent_sum(*(None if t is None or g is None else (g * t).sum()
+                                  for t, g in zip(tangents, grads)))
+            if total is None or not total.requires_grad:
+                return None
+            keep = any(isinstance(a, Tensor) and a.requires_grad
+                       for a in tuple(ctx.inputs) + tuple(tangents))
+            jv, = _grad(total, u, create_graph=keep, allow_unused=True)
+    finally:
+        ctx.needs_input_grad = before
+    return jv

@@ -25,8 +25,15 @@ __all__ = ["rewire", "grad_fn_of", "rewired", "register_view", "view_root", "vie
 _log: dict[int, tuple[weakref.ref, list]] = {}
 
 
+# forward mode's hooks (set by autograd/forward_ad.py): after an in-place write, the
+# written tensor's tangent becomes the written value's
+forward_hooks: dict = {"write": None, "rewire": None}
+
+
 def rewire(tensor: Any, node: Any) -> None:
     """Make ``node`` the producer of ``tensor`` from now on (after an in-place write)."""
+    if forward_hooks["rewire"] is not None:
+        forward_hooks["rewire"](tensor, node)
     key = id(tensor)
     entry = _log.get(key)
     if entry is None:
@@ -151,6 +158,8 @@ def untracked(tensor: Any) -> Any:
 
 def count_write(tensor: Any) -> None:
     """Bump the version counter of ``tensor`` (its storage's, or its own)."""
+    if forward_hooks["write"] is not None:
+        forward_hooks["write"](tensor)
     own = _own(tensor) if _untracked else None
     if own is not None:
         own[1] += 1

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import tangent_or_zeros
 from ..tensor import Tensor
 from .shape import GetItem
 
@@ -25,6 +26,12 @@ class Clone(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad
+
+    jvp_formula = "ż = ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta
 
 
 class IndexPut(Function):
@@ -52,6 +59,13 @@ class IndexPut(Function):
             written[ctx.index] = True
             grad_a = grad.masked_fill(written, 0)
         return grad_a, GetItem.apply(grad, index=ctx.index)
+
+    jvp_formula = "ż = ȧ with v̇ put at index (added there, with accumulate)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tv: Tensor | None) -> Tensor | None:
+        a, v = ctx.primals
+        return IndexPut.apply(tangent_or_zeros(ta, a), tangent_or_zeros(tv, v), **ctx._kwargs)
 
 
 def view_positions(shape: tuple, steps: tuple) -> np.ndarray:
@@ -90,6 +104,14 @@ class CopySlices(Function):
         inside.reshape(-1)[ctx.pos] = True
         region = GetItem.apply(grad.reshape(-1), index=ctx.pos)
         return grad.masked_fill(inside, 0), region
+
+    jvp_formula = "ż = ṙoot with the view replaced by ṙegion"
+
+    @staticmethod
+    def jvp(ctx: Function, troot: Tensor | None, tregion: Tensor | None) -> Tensor | None:
+        root, region = ctx.primals
+        return CopySlices.apply(tangent_or_zeros(troot, root), tangent_or_zeros(tregion, region),
+                                **ctx._kwargs)
 
 
 __all__ = ["Clone", "IndexPut", "CopySlices", "view_positions"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..autograd.function import Function
+from ..autograd.function import Function, jvp_by_transposed_backward
 from .shape import IndexScatter
 
 Pair = tuple[int, int]
@@ -58,6 +58,12 @@ class Unfold(Function):
         return Fold.apply(grad, size=ctx.size, stride=stride, dilation=dilation,
                           padding=padding)
 
+    jvp_formula = "ż = unfold(ȧ)"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)
+
 
 class Fold(Function):
     """The adjoint of Unfold: y[n, c, h·s + i·d, w·s + j·d] += z[n, c, i, j, h, w],
@@ -88,6 +94,12 @@ class Fold(Function):
         ho, wo = ctx.inputs[0].shape[-2:]
         return Unfold.apply(grad, kernel=kernel, stride=stride, dilation=dilation,
                             padding=padding, count=(ho, wo))
+
+    jvp_formula = "ż = fold(ȧ)"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)
 
 
 class Convolution(Function):
@@ -136,6 +148,12 @@ class Convolution(Function):
             gb = grad.sum((0, 2, 3))
         return gx, gw, gb
 
+    jvp_formula = "ẏ = conv(ẋ, W) + conv(x, Ẇ) + ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)
+
 
 class ConvTranspose(Function):
     """The transposed convolution (the gradient of Convolution with respect to its
@@ -183,6 +201,12 @@ class ConvTranspose(Function):
             gb = grad.sum((0, 2, 3))
         return gx, gw, gb
 
+    jvp_formula = "ẏ = conv_transpose(ẋ, W) + conv_transpose(x, Ẇ) + ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)
+
 
 class MaxPool(Function):
     """y[n, c, h, w] = the maximum of x over the window at (h·s, w·s) with dilation d
@@ -226,6 +250,12 @@ class MaxPool(Function):
                                 index=(ctx.indices + planes).ravel())
         return dx.reshape(ctx.x_shape)
 
+    jvp_formula = "ẏ = ẋ at each window's maximum"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)
+
 
 class Interpolate(Function):
     """y = R·x·Cᵀ over the last two dimensions (or x·Cᵀ over the last one): resizing
@@ -244,3 +274,9 @@ class Interpolate(Function):
     def backward(ctx, grad):
         return Interpolate.apply(grad, rows=None if ctx.rows is None else ctx.rows.T,
                                  cols=ctx.cols.T)
+
+    jvp_formula = "ż = interpolate(ȧ)"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)

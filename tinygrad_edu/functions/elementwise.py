@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import tangent_or_zeros, tangent_sum
 from ..tensor import Tensor
 
 
@@ -23,6 +24,12 @@ class Add(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         return grad, grad
 
+    jvp_formula = "ż = ȧ + ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        return tangent_sum(ta, tb)
+
 
 class Sub(Function):
     """z = a − b."""
@@ -35,6 +42,12 @@ class Sub(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+    jvp_formula = "ż = ȧ − ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        return tangent_sum(ta, None if tb is None else -tb)
 
 
 class Mul(Function):
@@ -52,6 +65,13 @@ class Mul(Function):
         (a, b), grad = ctx.unpack(grad)     # Tensors if recorded, else arrays (faster)
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
+
+    jvp_formula = "ż = ȧ·b + a·ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        a, b = ctx.primals
+        return tangent_sum(None if ta is None else ta * b, None if tb is None else a * tb)
 
 
 class Div(Function):
@@ -74,6 +94,15 @@ class Div(Function):
             gb = -(grad * out) / b if need_b else None
         return ga, gb
 
+    jvp_formula = "ż = ȧ/b − z·ḃ/b"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        _, b = ctx.primals
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return tangent_sum(None if ta is None else ta / b,
+                               None if tb is None else -(ctx.result * tb) / b)
+
 
 class Pow(Function):
     """z = aᵇ.  Both derivatives are 0 at a = 0 where that is the limit, and ∂z/∂a is
@@ -92,6 +121,25 @@ class Pow(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return Pow._backward(ctx, grad)
+
+    jvp_formula = "ż = b·a^(b−1)·ȧ + a^b·ln a·ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        a, b = ctx.primals
+        za = zb = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if ta is not None:                  # the limits at 0 as in backward
+                base = a
+                if np.count_nonzero(b._data) != b._data.size:
+                    base = Where.apply((a._data == 0) & (b._data == 0), np.ones((), a.dtype), a)
+                za = ta * (b * base ** (b - 1))
+            if tb is not None:
+                base = a
+                if np.count_nonzero(a._data) != a._data.size:
+                    base = Where.apply((a._data == 0) & (b._data >= 0), np.ones((), a.dtype), a)
+                zb = tb * (ctx.result * base.log())
+        return tangent_sum(za, zb)
 
     @staticmethod
     def _backward(ctx: Function, grad: Tensor) -> tuple:
@@ -134,6 +182,15 @@ class Maximum(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple:
         return _split_extremum(ctx, grad)
 
+    jvp_formula = "ż = ȧ where a > b, ḃ where b > a, (ȧ + ḃ)/2 on ties"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        z = ctx.result
+        tie, a_loses, b_loses = ctx.saved_arrays
+        ta, tb = tangent_or_zeros(ta, z), tangent_or_zeros(tb, z)
+        return Where.apply(a_loses, tb, Where.apply(b_loses, ta, (ta + tb) * 0.5))
+
 
 class Minimum(Function):
     """z = min(a, b).  As in PyTorch a tie splits the gradient, ½ each, and where a
@@ -148,6 +205,15 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         return _split_extremum(ctx, grad)
+
+    jvp_formula = "ż = ȧ where a < b, ḃ where b < a, (ȧ + ḃ)/2 on ties"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        z = ctx.result
+        tie, a_loses, b_loses = ctx.saved_arrays
+        ta, tb = tangent_or_zeros(ta, z), tangent_or_zeros(tb, z)
+        return Where.apply(a_loses, tb, Where.apply(b_loses, ta, (ta + tb) * 0.5))
 
 
 def _split_extremum(ctx: Function, grad: Tensor) -> tuple:
@@ -179,6 +245,13 @@ class Where(Function):
         gb = Where.apply(ctx.cond, zero, grad) if need_b else None
         return None, ga, gb
 
+    jvp_formula = "ż = cond ? ȧ : ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, tc: None, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        z = ctx.result
+        return Where.apply(ctx.cond, tangent_or_zeros(ta, z), tangent_or_zeros(tb, z))
+
 
 # ---------------------------------------------------------------- unary
 class Neg(Function):
@@ -192,6 +265,12 @@ class Neg(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return -grad
+
+    jvp_formula = "ż = −ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return -ta
 
 
 class Exp(Function):
@@ -210,6 +289,12 @@ class Exp(Function):
         (out,), grad = ctx.unpack(grad)
         return grad * out
 
+    jvp_formula = "ż = z·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ctx.result * ta
+
 
 class Log(Function):
     """z = ln a (ln 0 = −∞ and ln a = nan for a < 0, as torch)."""
@@ -226,6 +311,13 @@ class Log(Function):
         (a,), grad = ctx.unpack(grad)
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad / a
+
+    jvp_formula = "ż = ȧ/a"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ta / ctx.primals[0]
 
 
 class Sqrt(Function):
@@ -244,6 +336,13 @@ class Sqrt(Function):
         (out,), grad = ctx.unpack(grad)
         with np.errstate(divide="ignore", invalid="ignore"):   # 1/(2·√0) = inf, as torch
             return grad / (2 * out)
+
+    jvp_formula = "ż = ȧ/(2z)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ta / (2 * ctx.result)
 
 
 def sign(a: np.ndarray) -> np.ndarray:
@@ -267,6 +366,12 @@ class Abs(Function):
         (sign,), grad = ctx.unpack(grad)
         return grad * sign
 
+    jvp_formula = "ż = sign(a)·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * ctx.saved_arrays[0]
+
 
 class Sin(Function):
     """z = sin a."""
@@ -282,6 +387,12 @@ class Sin(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, = ctx.saved_tensors
         return grad * a.cos()
+
+    jvp_formula = "ż = cos a·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * ctx.primals[0].cos()
 
 
 class Cos(Function):
@@ -299,6 +410,12 @@ class Cos(Function):
         a, = ctx.saved_tensors
         return -(grad * a.sin())
 
+    jvp_formula = "ż = −sin a·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return -(ta * ctx.primals[0].sin())
+
 
 class Tanh(Function):
     """z = tanh a."""
@@ -315,6 +432,13 @@ class Tanh(Function):
         (out,), grad = ctx.unpack(grad)
         return grad * (1 - out * out)
 
+    jvp_formula = "ż = (1 − z²)·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        z = ctx.result
+        return ta * (1 - z * z)
+
 
 class Sigmoid(Function):
     """z = σ(a) = 1/(1 + e⁻ᵃ), computed without overflow."""
@@ -330,6 +454,13 @@ class Sigmoid(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor | np.ndarray:
         (out,), grad = ctx.unpack(grad)
         return grad * (out * (1 - out))
+
+    jvp_formula = "ż = z(1 − z)·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        z = ctx.result
+        return ta * (z * (1 - z))
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -355,6 +486,12 @@ class ReLU(Function):
         if ctx.create_graph:  # a recorded selection, differentiable in grad
             return Where.apply(out <= 0, np.zeros((), grad.dtype), grad)
         return _zero_where(out <= 0, grad._data)
+
+    jvp_formula = "ż = [a > 0]·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Where.apply(ctx.saved_arrays[0] <= 0, np.zeros((), ta.dtype), ta)
 
 
 _UINT_OF_SIZE = {2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -387,6 +524,12 @@ class LeakyReLU(Function):
         (slope,), grad = ctx.unpack(grad)
         return grad * slope
 
+    jvp_formula = "ż = (1 if a > 0 else slope)·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * ctx.saved_arrays[0]
+
 
 class NormalCDF(Function):
     """z = Φ(a), the standard normal CDF; φ is its density."""
@@ -401,6 +544,13 @@ class NormalCDF(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, = ctx.saved_tensors
         return grad * ((a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi)))
+
+    jvp_formula = "ż = φ(a)·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        a, = ctx.primals
+        return ta * ((a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi)))
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -426,6 +576,14 @@ class GELU(Function):
         pdf = (a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
         return grad * (NormalCDF.apply(a) + a * pdf)
 
+    jvp_formula = "ż = (Φ(a) + a·φ(a))·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        a, = ctx.primals
+        pdf = (a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return ta * (NormalCDF.apply(a) + a * pdf)
+
 
 class Softplus(Function):
     """z = ln(1 + e^(βa))/β, and z = a where βa > threshold (as torch)."""
@@ -446,6 +604,13 @@ class Softplus(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         a, linear = ctx.saved_tensors
         return Where.apply(linear, grad, grad * (a * ctx.beta).sigmoid())
+
+    jvp_formula = "ż = σ(β·a)·ȧ  (ȧ where β·a > threshold)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        a, = ctx.primals
+        return Where.apply(ctx.saved_arrays[1], ta, ta * (a * ctx.beta).sigmoid())
 
 
 class Clamp(Function):
@@ -471,6 +636,12 @@ class Clamp(Function):
             return Where.apply(outside, np.zeros((), grad.dtype), grad)
         return _zero_where(outside, grad._data)
 
+    jvp_formula = "ż = [min ≤ a ≤ max]·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Where.apply(ctx.saved_arrays[0], np.zeros((), ta.dtype), ta)
+
 
 class Cast(Function):
     """z = a converted to another dtype; the gradient is cast back to a's dtype."""
@@ -484,6 +655,12 @@ class Cast(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.to(ctx.in_dtype)
+
+    jvp_formula = "ż = ȧ (cast)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta.to(ctx.result.dtype)
 
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where", "Neg", "Exp",

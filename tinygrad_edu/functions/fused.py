@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import jvp_by_transposed_backward, jvp_from_gradient, tangent_sum
 from ..tensor import Tensor
 from .shape import Cat
 
@@ -110,6 +111,12 @@ class LayerNorm(Function):
             gb = _sum_to(g, ctx.inputs[2].shape)
         return gx, gw, gb
 
+    jvp_formula = "ẏ = J·(ẋ, ẇ, ḃ) by the transposed backward"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)
+
 
 def _sum_to(a, shape: tuple):
     """``a`` summed down to a parameter's ``shape`` (its leading dimensions dropped,
@@ -159,6 +166,12 @@ class GELUTanh(Function):
         d *= g
         return d
 
+    jvp_formula = "ż = GELU′(a)·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return jvp_from_gradient(ctx, (ta,), ctx.result.shape)
+
 
 def _masked_softmax(scores: np.ndarray) -> np.ndarray:
     """softmax along the last axis; a row that is −∞ everywhere gives zeros."""
@@ -191,6 +204,14 @@ class MaskedSoftmax(Function):
         ga = gs - s * _sum_keep(gs, -1)
         need_mask = len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]
         return ga, (ga if need_mask else None)
+
+    jvp_formula = "ṡ = s·(ė − Σⱼ sⱼėⱼ),  ė = ȧ + ṁ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tm: Tensor | None = None) -> Tensor | None:
+        s = ctx.result
+        e = tangent_sum(ta, tm)
+        return s * (e - (s * e).sum(-1, keepdim=True))
 
 
 class ScaledDotProductAttention(Function):
@@ -240,6 +261,12 @@ class ScaledDotProductAttention(Function):
             if need_k:
                 gk = (_mT(gs) @ q) * scale
         return gq, gk, gv, (gs if need_m else None)
+
+    jvp_formula = "Ȯ = J·(Q̇, K̇, V̇, Ṁ) by the transposed backward"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)
 
 
 def _lstm_gates(gates, c):
@@ -292,6 +319,12 @@ class LSTMPointwise(Function):
         dgates = (Cat.apply(*parts, dim=-1) if isinstance(dc, Tensor) else
                   np.concatenate(parts, axis=-1))
         return dgates, dc * sf
+
+    jvp_formula = "(ḣ, ċ) = J·(ġates, ċ) by the transposed backward"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        return jvp_by_transposed_backward(ctx, tangents)
 
 
 __all__ = ["LayerNorm", "GELUTanh", "MaskedSoftmax", "ScaledDotProductAttention",

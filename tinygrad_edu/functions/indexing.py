@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import tangent_or_zeros
 from ..tensor import Tensor
 
 
@@ -36,6 +37,12 @@ class Take(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return PutAdd.apply(grad, shape=ctx.in_shape, pos=ctx.pos)
 
+    jvp_formula = "ż = ȧ.flat[pos]"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Take.apply(ta, **ctx._kwargs)
+
 
 class PutAdd(Function):
     """z = zeros(shape) with g added at the flat positions pos (the backward of Take)."""
@@ -53,6 +60,12 @@ class PutAdd(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return Take.apply(grad, pos=ctx.pos)
+
+    jvp_formula = "ż = zeros with ȧ added at pos"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return PutAdd.apply(ta, **ctx._kwargs)
 
 
 # the picking ops: a Take each, named as PyTorch names them (the renderer shows the name)
@@ -143,6 +156,13 @@ class Scatter(Function):
         if need_src:
             gsrc = Take.apply(grad, pos=ctx.pos)
         return ga, gsrc
+
+    jvp_formula = "ż = ȧ with ṡrc written (added) at pos"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        a, src = ctx.primals
+        return Scatter.apply(tangent_or_zeros(ta, a), tangent_or_zeros(tb, src), **ctx._kwargs)
 
 
 def along_dim(shape: tuple, index: np.ndarray, dim: int) -> np.ndarray:

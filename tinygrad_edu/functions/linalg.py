@@ -6,6 +6,7 @@ from collections import Counter
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import tangent_sum
 from ..tensor import Tensor
 
 
@@ -66,6 +67,15 @@ class Einsum(Function):
             grads.append(Einsum.apply(grad, *others, ones,
                                       ins=(ctx.out, *subs, ctx.ins[k]), out=ctx.ins[k]))
         return tuple(grads)
+
+    jvp_formula = "ż = Σₖ einsum(a₁, …, ȧₖ, …, aₙ)  (multilinear)"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        primals = ctx.primals
+        return tangent_sum(*(None if t is None else
+                             Einsum.apply(*primals[:k], t, *primals[k + 1:], **ctx._kwargs)
+                             for k, t in enumerate(tangents)))
 
 
 __all__ = ["Einsum", "parse_einsum"]

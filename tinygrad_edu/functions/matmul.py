@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import tangent_sum
 from ..tensor import Tensor
 
 
@@ -42,6 +43,13 @@ class MatMul(Function):
             if b.ndim == 1:
                 gb = gb.squeeze(-1)
         return ga, gb
+
+    jvp_formula = "Ż = Ȧ·B + A·Ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        a, b = ctx.primals
+        return tangent_sum(None if ta is None else ta @ b, None if tb is None else a @ tb)
 
 
 __all__ = ["MatMul"]

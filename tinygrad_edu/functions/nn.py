@@ -24,9 +24,10 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd.function import Function
+from ..autograd.function import jvp_from_gradient, tangent_sum
 from ..tensor import Tensor
 from .elementwise import Where
-from .shape import IndexScatter
+from .shape import GetItem, IndexScatter
 
 
 class Linear(Function):
@@ -63,6 +64,15 @@ class Linear(Function):
         if len(needs) == 3 and needs[2]:
             gb = np.add.reduce(g2, 0) if g2.__class__ is np.ndarray else g2.sum(0)
         return gx, gw, gb
+
+    jvp_formula = "ẏ = ẋ·Wᵀ + x·Ẇᵀ + ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, tx: Tensor | None, tw: Tensor | None,
+            tb: Tensor | None = None) -> Tensor | None:
+        x, w = ctx.primals[:2]
+        return tangent_sum(None if tx is None else Linear.apply(tx, w),
+                           None if tw is None else Linear.apply(x, tw), tb)
 
 
 def _class_entries(idx: np.ndarray) -> tuple:
@@ -125,6 +135,12 @@ class CrossEntropy(Function):
         onehot = np.zeros(x.shape, x.dtype)
         onehot[_class_entries(ctx.idx)] = 1.0
         return (probs - onehot) * coef, None
+
+    jvp_formula = "ℓ̇ = Σ_c (softmax(x)_c − onehot(y)_c)·ẋ_c"
+
+    @staticmethod
+    def jvp(ctx: Function, tx: Tensor | None, tt: Tensor | None) -> Tensor | None:
+        return jvp_from_gradient(ctx, (tx, tt), _per_sample(ctx))
 
 
 class CrossEntropyGeneral(Function):
@@ -246,6 +262,12 @@ class CrossEntropyGeneral(Function):
                 gt = -(logp * scale) * coef
         return gx, gt
 
+    jvp_formula = "ℓ̇ = Σ_c ∂ℓ/∂x_c·ẋ_c (+ Σ_c ∂ℓ/∂q_c·q̇_c for soft targets)"
+
+    @staticmethod
+    def jvp(ctx: Function, tx: Tensor | None, tt: Tensor | None, *rest: None) -> Tensor | None:
+        return jvp_from_gradient(ctx, (tx, tt), _per_sample(ctx))
+
 
 class MSE(Function):
     """ℓ = (x − y)², reduced by mean (N: the number of elements), sum (N = 1) or not at
@@ -276,6 +298,19 @@ class MSE(Function):
         need_x, need_y = ctx.needs_input_grad
         return (gx if need_x else None), (-gx if need_y else None)
 
+    jvp_formula = "ℓ̇ = 2(x − y)·(ẋ − ẏ), its mean or sum"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        x, y = ctx.primals[:2]
+        z = ctx.result
+        inner = (x - y) * (tangent_sum(ta, None if tb is None else -tb) * 2)
+        reduction = ctx.reduction
+        if reduction == "none":
+            return inner
+        total = inner.sum()
+        return total if reduction == "sum" or not inner.numel() else total / inner.numel()
+
 
 class BinaryCrossEntropy(Function):
     """ℓ = −(y·ln x + (1 − y)·ln(1 − x)) elementwise, each log clamped at −100 (as
@@ -303,6 +338,19 @@ class BinaryCrossEntropy(Function):
                 ratio = (1 - x).log() - x.log()
             gy = grad * ratio
         return gx, gy
+
+    jvp_formula = "ℓ̇ = Σ ∂ℓ/∂p·ṗ + ∂ℓ/∂y·ẏ, its mean or sum"
+
+    @staticmethod
+    def jvp(ctx: Function, tp: Tensor | None, ty: Tensor | None, *rest: None) -> Tensor | None:
+        return jvp_from_gradient(ctx, (tp, ty), ctx.result.shape)
+
+
+def _per_sample(ctx: Function) -> tuple:
+    """The loss's shape with the class dimension 1 kept as size 1 (``()`` when reduced):
+    each loss element is the sum over its own sample's slice."""
+    z = ctx.result
+    return () if not z.ndim else tuple(z.shape[:1]) + (1,) + tuple(z.shape[1:])
 
 
 # ------------------------------------------------------------------ convolution
@@ -338,6 +386,12 @@ class Im2Col(Function):
         return Col2Im.apply(grad, x_shape=ctx.x_shape, kernel=kernel, stride=stride,
                             padding=padding)
 
+    jvp_formula = "ż = im2col(ẋ)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Im2Col.apply(ta, **ctx._kwargs)
+
 
 class Col2Im(Function):
     """Fold (the adjoint of Im2Col): every column entry is added back to the pixel it
@@ -363,6 +417,12 @@ class Col2Im(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         kernel, stride, padding = ctx.geometry
         return Im2Col.apply(grad, kernel=kernel, stride=stride, padding=padding)
+
+    jvp_formula = "ż = col2im(ċols)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Col2Im.apply(ta, **ctx._kwargs)
 
 
 class Conv2d(Function):
@@ -406,6 +466,16 @@ class Conv2d(Function):
             gb = grad.sum((0, 2, 3))
         return gx, gw, gb
 
+    jvp_formula = "ẏ = conv(ẋ, W) + conv(x, Ẇ) + ḃ"
+
+    @staticmethod
+    def jvp(ctx: Function, tx: Tensor | None, tw: Tensor | None,
+            tb: Tensor | None = None) -> Tensor | None:
+        x, w = ctx.primals[:2]
+        return tangent_sum(None if tx is None else Conv2d.apply(tx, w, None, **ctx._kwargs),
+                           None if tw is None else Conv2d.apply(x, tw, None, **ctx._kwargs),
+                           None if tb is None else tb.reshape(-1, 1, 1))
+
 
 class MaxPool2d(Function):
     """y[n, c, h, w] = max of x over the window at (h·s, w·s) (padding counts as −∞).
@@ -446,6 +516,12 @@ class MaxPool2d(Function):
         size = int(np.prod(ctx.x_shape))
         dx = IndexScatter.apply(grad.reshape(-1), shape=(size,), index=ctx.pos)
         return dx.reshape(ctx.x_shape)
+
+    jvp_formula = "ẏ = ẋ at each window's maximum"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return GetItem.apply(ta.reshape(-1), index=ctx.pos).reshape(ctx.result.shape)
 
 
 __all__ = ["Linear", "CrossEntropy", "CrossEntropyGeneral", "MSE", "BinaryCrossEntropy", "Im2Col", "Col2Im", "Conv2d",

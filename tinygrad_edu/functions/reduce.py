@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 from ..dims import normalize_dim, normalize_dims
 from ..tensor import Tensor
 from .elementwise import Where
@@ -47,6 +48,12 @@ class Sum(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.reshape(_keepdim_shape(ctx.in_shape, ctx.axis)).expand(ctx.in_shape)
 
+    jvp_formula = "ż = Σᵢ ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Sum.apply(ta, **ctx._kwargs)
+
 
 class Mean(Function):
     """z = (1/N) Σᵢ aᵢ (the mean of no elements is nan, as in torch)."""
@@ -71,6 +78,12 @@ class Mean(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         kshape = _keepdim_shape(ctx.in_shape, ctx.axis)
         return (grad * ctx.scale).reshape(kshape).expand(ctx.in_shape)
+
+    jvp_formula = "ż = (1/N) Σᵢ ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Mean.apply(ta, **ctx._kwargs)
 
 
 class Var(Function):
@@ -107,6 +120,15 @@ class Var(Function):
         with np.errstate(divide="ignore", invalid="ignore"):     # ∞·0 where N − c ≤ 0
             centred = a - a.mean(ctx.axis, keepdim=True)
             return grad.reshape(ctx.kshape) * (centred * ctx.scale)
+
+    jvp_formula = "v̇ = Σᵢ 2(aᵢ − ā)·ȧᵢ/(N − c)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        a, = ctx.primals
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centred = a - a.mean(ctx.axis, keepdim=True)
+            return (ta * (centred * ctx.scale)).sum_to_shape(ctx.kshape).reshape(ctx.result.shape)
 
 
 class _Extremum(Function):
@@ -158,6 +180,16 @@ class _Extremum(Function):
             g = g * ctx.scale
         return Where.apply(chosen, g, np.zeros((), grad.dtype))
 
+    jvp_formula = "ż = ȧ at the chosen element (the mean of ȧ over ties, whole-tensor)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        chosen, = ctx.saved_arrays
+        picked = Where.apply(chosen, ta, np.zeros((), ta.dtype)).sum_to_shape(ctx.kshape)
+        if ctx.scale != 1.0:
+            picked = picked * ctx.scale
+        return picked.reshape(ctx.result.shape)
+
 
 class Max(_Extremum):
     """z = maxᵢ aᵢ."""
@@ -199,6 +231,14 @@ class LogSumExp(Function):
         with np.errstate(invalid="ignore"):     # ∞ − ∞ where the result is ∞: nan, as torch
             return grad.reshape(ctx.kshape) * (a - out.reshape(ctx.kshape)).exp()
 
+    jvp_formula = "ż = Σᵢ softmax(a)ᵢ·ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        a, = ctx.primals
+        weights = (a - ctx.result.reshape(ctx.kshape)).exp()
+        return (ta * weights).sum_to_shape(ctx.kshape).reshape(ctx.result.shape)
+
 
 def _softmax_axis(op: str, a: np.ndarray, dim: int) -> int | None:
     """The one axis softmax normalises over (None for a 0-d input)."""
@@ -231,6 +271,13 @@ class Softmax(Function):
         s, = ctx.saved_tensors
         return s * (grad - (grad * s).sum(ctx.dim, keepdim=True))
 
+    jvp_formula = "ṡ = s·(ȧ − Σⱼ sⱼȧⱼ)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        s = ctx.result
+        return s * (ta - (s * ta).sum(ctx.dim, keepdim=True))
+
 
 class LogSoftmax(Function):
     """zᵢ = aᵢ − logsumexp(a); the input gradient is g − softmax(a)·Σ g."""
@@ -252,6 +299,12 @@ class LogSoftmax(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         out, = ctx.saved_tensors
         return grad - out.exp() * grad.sum(ctx.dim, keepdim=True)
+
+    jvp_formula = "ż = ȧ − Σⱼ softmax(a)ⱼ·ȧⱼ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta - (ctx.result.exp() * ta).sum(ctx.dim, keepdim=True)
 
 
 __all__ = ["Sum", "Mean", "Var", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax"]

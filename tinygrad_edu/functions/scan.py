@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import jvp_from_gradient
 from ..tensor import Tensor, where
 from ..dims import normalize_dims
 from .elementwise import Where
@@ -35,6 +36,12 @@ class Cumsum(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
+
+    jvp_formula = "żₖ = Σᵢ≤ₖ ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Cumsum.apply(ta, **ctx._kwargs)
 
 
 class Cumprod(Function):
@@ -77,6 +84,16 @@ class Cumprod(Function):
             s[tuple(take)] = acc
         return _exclusive_cumprod(a, d) * s
 
+    jvp_formula = "żₖ = zₖ·Σᵢ≤ₖ ȧᵢ/aᵢ  (a ≠ 0)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        a, = ctx.primals
+        if not np.all(a._data):
+            raise NotImplementedError("cumprod: forward-mode derivatives at inputs that are 0 are "
+                                      "not supported")
+        return ctx.result * (ta / a).cumsum(ctx.dim)
+
 
 class Prod(Function):
     """z = Πᵢ aᵢ (over ``dim`` or all).  The backward is exact at zeros (recorded for
@@ -116,6 +133,12 @@ class Prod(Function):
             others = _exclusive_cumprod(flat, d) * _exclusive_cumprod(flat, d, reverse=True)
             return grad._data.reshape(kshape) * others.reshape(a.shape)
 
+    jvp_formula = "ż = Σᵢ (Πⱼ≠ᵢ aⱼ)·ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return jvp_from_gradient(ctx, (ta,), _keepdim_shape(ctx.in_shape, ctx.dim))
+
 
 class _Extreme(Function):
     """Shared by Amax/Amin: the gradient is split evenly among the elements that reach
@@ -138,6 +161,13 @@ class _Extreme(Function):
         (share,), grad = ctx.unpack(grad)
         with np.errstate(invalid="ignore", over="ignore"):     # 0·∞ = nan, as torch
             return grad.reshape(ctx.kshape) * share
+
+    jvp_formula = "ż = Σᵢ [aᵢ = z]·ȧᵢ / (number of ties)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        share, = ctx.saved_arrays
+        return (ta * share).sum_to_shape(ctx.kshape).reshape(ctx.result.shape)
 
 
 class Amax(_Extreme):
@@ -197,6 +227,12 @@ class Norm(Function):
         safe = Where.apply(zero, np.ones((), dtype), z) if zero.any() else z
         local = a / safe if p == 2 else a.sign() * a.abs() ** (p - 1) / safe ** (p - 1)
         return g * (Where.apply(zero, np.zeros((), dtype), local) if zero.any() else local)
+
+    jvp_formula = "ż = Σᵢ sign(aᵢ)·|aᵢ|^(p−1)/z^(p−1)·ȧᵢ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return jvp_from_gradient(ctx, (ta,), ctx.kshape)
 
 
 __all__ = ["Cumsum", "Cumprod", "Prod", "Amax", "Amin", "Norm"]

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import tangent_or_zeros
 from ..dims import normalize_dim
 from ..tensor import Tensor
 
@@ -23,6 +24,12 @@ class Reshape(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.reshape(ctx.in_shape)
+
+    jvp_formula = "ż = reshape(ȧ)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Reshape.apply(ta, **ctx._kwargs)
 
 
 class Permute(Function):
@@ -41,6 +48,12 @@ class Permute(Function):
             inverse[d] = i
         return grad.permute(*inverse)
 
+    jvp_formula = "ż = permute(ȧ)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Permute.apply(ta, **ctx._kwargs)
+
 
 class Expand(Function):
     """z = a broadcast to a larger shape.  Each copy passes its gradient back, so
@@ -55,6 +68,12 @@ class Expand(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.sum_to_shape(ctx.in_shape)
+
+    jvp_formula = "ż = expand(ȧ)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Expand.apply(ta, **ctx._kwargs)
 
 
 class SumToShape(Function):
@@ -75,6 +94,12 @@ class SumToShape(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad.expand(ctx.in_shape)
+
+    jvp_formula = "ż = the same sum of ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return SumToShape.apply(ta, **ctx._kwargs)
 
 
 def normalize_index(index: Any) -> Any:
@@ -109,6 +134,12 @@ class GetItem(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return IndexScatter.apply(grad, shape=ctx.in_shape, index=ctx.index)
 
+    jvp_formula = "ż = ȧ[index](ȧ)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return GetItem.apply(ta, **ctx._kwargs)
+
 
 class IndexScatter(Function):
     """z = zeros(shape) with g added at ``index`` (the backward of GetItem); its
@@ -130,6 +161,12 @@ class IndexScatter(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return GetItem.apply(grad, index=ctx.index)
+
+    jvp_formula = "ż = the same scatter of ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return IndexScatter.apply(ta, **ctx._kwargs)
 
 
 def _slice_along(ndim: int, dim: int, part: Any) -> tuple:
@@ -183,6 +220,13 @@ class Cat(Function):
                 lo += n
         return tuple(grads)
 
+    jvp_formula = "ż = [ȧ₁, ȧ₂, …] joined along dim"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        filled = (tangent_or_zeros(t, a) for t, a in zip(tangents, ctx.primals))
+        return Cat.apply(*filled, **ctx._kwargs)
+
 
 class Stack(Function):
     """z = [a₁, a₂, …] stacked along a new ``dim``."""
@@ -198,6 +242,13 @@ class Stack(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple:
         return tuple(grad[_slice_along(grad.ndim, ctx.dim, k)] for k in range(ctx.count))
+
+    jvp_formula = "ż = [ȧ₁, ȧ₂, …] stacked along dim"
+
+    @staticmethod
+    def jvp(ctx: Function, *tangents: Tensor | None) -> Tensor | None:
+        filled = (tangent_or_zeros(t, a) for t, a in zip(tangents, ctx.primals))
+        return Stack.apply(*filled, **ctx._kwargs)
 
 
 def _pad_widths(ndim: int, pad: tuple) -> list:
@@ -261,6 +312,12 @@ class Pad(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return Pad.apply(grad, pad=tuple(-p for p in ctx.pad))
+
+    jvp_formula = "ż = pad(ȧ) with 0 of ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Pad.apply(ta, **ctx._kwargs)
 
 
 def pad(x: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Tensor:

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.function import tangent_sum
 from ..tensor import Tensor
 from .elementwise import Where, sign
 
@@ -36,6 +37,13 @@ class Log2(Function):
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad / (a * _LN2)
 
+    jvp_formula = "ż = ȧ/(a·ln 2)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ta / (ctx.primals[0] * _LN2)
+
 
 class Log10(Function):
     """z = log₁₀ a."""
@@ -52,6 +60,13 @@ class Log10(Function):
         (a,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad / (a * _LN10)
+
+    jvp_formula = "ż = ȧ/(a·ln 10)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ta / (ctx.primals[0] * _LN10)
 
 
 class Log1p(Function):
@@ -71,6 +86,13 @@ class Log1p(Function):
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad / (a + 1)
 
+    jvp_formula = "ż = ȧ/(1 + a)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ta / (ctx.primals[0] + 1)
+
 
 class Expm1(Function):
     """z = eᵃ − 1, accurate for small a."""
@@ -88,6 +110,12 @@ class Expm1(Function):
         (out,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad * (out + 1)
+
+    jvp_formula = "ż = (z + 1)·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * (ctx.result + 1)
 
 
 class Exp2(Function):
@@ -107,6 +135,12 @@ class Exp2(Function):
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad * (out * _LN2)
 
+    jvp_formula = "ż = z·ln 2·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * (ctx.result * _LN2)
+
 
 class Reciprocal(Function):
     """z = 1/a (1/0 = inf, as torch)."""
@@ -125,6 +159,13 @@ class Reciprocal(Function):
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return -(grad * (out * out))
 
+    jvp_formula = "ż = −z²·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        z = ctx.result
+        return -(ta * (z * z))
+
 
 class Rsqrt(Function):
     """z = 1/√a."""
@@ -142,6 +183,13 @@ class Rsqrt(Function):
         (out,), grad = ctx.unpack(grad)
         with _quiet():      # 1/0 = ∞, 0·∞ = nan: as torch, silent
             return grad * (out * out * out * -0.5)
+
+    jvp_formula = "ż = −z³/2·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        z = ctx.result
+        return ta * (z * z * z * -0.5)
 
 
 def _zero_grad(grad: Tensor) -> Tensor:
@@ -163,6 +211,12 @@ class _Step(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return _zero_grad(grad)
+
+    jvp_formula = "ż = 0"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * 0
 
 
 class Floor(_Step):
@@ -200,6 +254,12 @@ class Round(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return _zero_grad(grad)
 
+    jvp_formula = "ż = 0"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta * 0
+
 
 class Frac(Function):
     """z = a − trunc(a), the fractional part."""
@@ -213,6 +273,12 @@ class Frac(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return grad
+
+    jvp_formula = "ż = ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return ta
 
 
 class Remainder(Function):
@@ -235,6 +301,12 @@ class Remainder(Function):
         need_b = ctx.needs_input_grad[1]
         with _quiet():
             return grad, (grad * -ctx.quotient if need_b else None)
+
+    jvp_formula = "ż = ȧ − ⌊a/b⌋·ḃ (trunc for fmod)"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        return tangent_sum(ta, None if tb is None else tb * -ctx.quotient)
 
 
 class Fmod(Remainder):
@@ -262,6 +334,15 @@ class Lerp(Function):
             return ((grad * (1 - w) if need_a else None), (grad * w if need_b else None),
                     (grad * (b - a) if need_w else None))
 
+    jvp_formula = "ż = (1 − w)·ȧ + w·ḃ + (b − a)·ẇ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor | None, tb: Tensor | None,
+            tw: Tensor | None) -> Tensor | None:
+        a, b, w = ctx.primals
+        return tangent_sum(None if ta is None else ta * (1 - w), None if tb is None else tb * w,
+                           None if tw is None else tw * (b - a))
+
 
 class NanToNum(Function):
     """z = a with nan, +inf, −inf replaced by finite numbers."""
@@ -276,6 +357,12 @@ class NanToNum(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return Where.apply(ctx.finite, grad, np.zeros((), grad._data.dtype))
+
+    jvp_formula = "ż = [a is finite]·ȧ"
+
+    @staticmethod
+    def jvp(ctx: Function, ta: Tensor) -> Tensor | None:
+        return Where.apply(ctx.finite, ta, np.zeros((), ta._data.dtype))
 
 
 __all__ = ["Log2", "Log10", "Log1p", "Expm1", "Exp2", "Reciprocal", "Rsqrt", "Floor", "Ceil",

@@ -12,6 +12,9 @@ one node with hundreds of long edges; module calls collapse into boxes past
 ``SPLIT_PAST`` nodes the picture is cut, in forward order, into parts of about
 ``PART_NODES`` nodes that Graphviz lays out separately (its layout time grows faster
 than linearly with the size of one connected piece), joined by "continued" markers.
+
+With ``mode="forward"``, drawn inside the ``dual_level`` of a forward-mode pass, the
+blue numbers are the tangents flowing forward instead, and each op shows its jvp rule.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from ..autograd.forward_ad import get_tangent
 from ..autograd.function import Function
 from ..tensor import Tensor
 from . import format as fmt
@@ -81,6 +85,7 @@ def run_graphviz(source: str, format: str, engine: str = "dot") -> bytes:
 
 
 GRAD_COLOR = "#c62828"
+TANGENT_COLOR = "#1565c0"
 FADED = "#757575"
 STYLE = {   # kind -> node attributes
     "parameter": {"fillcolor": "#c8e6c9", "color": "#2e7d32"},
@@ -97,6 +102,7 @@ KIND_TEXT = {"parameter": "parameter", "leaf": "leaf, requires grad",
              "module": "module (collapsed)"}
 BROADCAST_COLOR = "#ef6c00"
 BACK_ARROW = {"LR": "←", "RL": "→", "TB": "↑", "BT": "↓"}
+FORWARD_ARROW = {"LR": "→", "RL": "←", "TB": "↓", "BT": "↑"}
 HIGHLIGHT = {"fillcolor": "#fff176", "color": "#d50000", "penwidth": "3"}
 FAULTY = {"fillcolor": "#ef9a9a", "color": "#b71c1c", "penwidth": "3"}
 
@@ -141,12 +147,14 @@ class Options:
     title: str | None = None
     repeat_shared: bool | None = None        # None: leaves with more than REPEAT_PAST uses
     engine: str = "dot"
+    tangents: dict | None = None          # mode="forward": id(tensor) -> its tangent
 
 
 def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True,
                show_formulas: bool = True, rankdir: str = "LR",
                collapse_modules: bool | None = None, max_nodes: int | None = None,
-               repeat_shared: bool | None = None, engine: str = "dot") -> GraphView:
+               repeat_shared: bool | None = None, engine: str = "dot",
+               mode: str = "reverse") -> GraphView:
     """The computation graph behind ``root`` as a ``graphviz.Digraph``.
 
     Data nodes show name, shape, value and ∂root/∂tensor; op nodes their local
@@ -165,7 +173,12 @@ def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True,
     ``engine`` is the Graphviz layout program: "dot" (layered, the default) or
     "sfdp" (force-directed, for very large graphs). Gradients are computed here (the
     root seeded with ones), so neither ``backward()`` nor ``retain_grad`` is needed.
+    ``mode="forward"`` (inside the ``dual_level`` in which ``root`` was computed from a
+    dual input) shows each tensor's tangent ż and the tangents on the edges, flowing
+    forward, and each op's jvp rule, instead of the gradients.
     """
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"draw_graph: mode must be 'reverse' or 'forward', got {mode!r}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if max_nodes is not None and max_nodes < 3:
@@ -174,6 +187,16 @@ def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True,
     if engine not in ENGINES:
         raise ValueError(f"draw_graph: engine must be one of {ENGINES}, got {engine!r}")
     graph = collect(root)
+    if mode == "forward":
+        tangents = {i: t for i, t in ((i, get_tangent(x)) for i, x in graph.tensors.items())
+                    if t is not None}
+        if not tangents:
+            raise ValueError("draw_graph(mode='forward'): no tensor of this graph is dual; "
+                             "draw it inside the dual_level in which it was computed, from "
+                             "an input made by make_dual (that requires grad, so the graph "
+                             "is recorded)")
+        return build(graph, None, Options(show_values, show_grads, show_formulas, rankdir,
+                                          collapse_modules, max_nodes, tangents=tangents))
     trace = trace_backward(graph) if show_grads and root.requires_grad else None
     return build(graph, trace, Options(show_values, show_grads, show_formulas, rankdir,
                                        collapse_modules, max_nodes,
@@ -559,6 +582,9 @@ class _Builder:
         rows = [head, _small(sub)]
         if opt.show_values:
             rows.extend(_lines("data ", fmt.array(t._data)))
+        if opt.tangents is not None and opt.show_grads and id(t) in opt.tangents:
+            rows.extend(f'<FONT COLOR="{TANGENT_COLOR}">{r}</FONT>' for r in _lines(
+                "tangent ", fmt.array(opt.tangents[id(t)].detach()._data)))
         if opt.show_grads:
             grad = self.grad_of(t)
             if grad is not None:
@@ -585,7 +611,11 @@ class _Builder:
 
     def op_attrs(self, node: Function) -> dict:
         rows = [f"<B>{_esc(self.g.op_labels[id(node)])}</B>"]
-        if self.opt.show_formulas and node.formula:
+        if self.opt.tangents is not None:
+            rule = getattr(node, "jvp_formula", "")
+            if self.opt.show_formulas and rule:
+                rows.append(_small(rule, TANGENT_COLOR))
+        elif self.opt.show_formulas and node.formula:
             rows.append(_small(node.formula, "#4527a0"))
         attrs = {"shape": "oval", "style": "filled", **STYLE["op"]}
         if id(node) in self.opt.faulty:
@@ -629,6 +659,11 @@ class _Builder:
         if t.ndim:
             parts.append(_small(fmt.shape(t.shape)))
         msg = self.message(node, pos) if self.opt.show_grads else None
+        tangents = self.opt.tangents
+        if tangents is not None and self.opt.show_grads and id(t) in tangents:
+            text = FORWARD_ARROW[self.opt.rankdir] + " " + _grad_text(
+                tangents[id(t)].detach()._data, edge=True)
+            parts.append(f'<FONT POINT-SIZE="10" COLOR="{TANGENT_COLOR}">{_esc(text)}</FONT>')
         if msg is not None:
             parts.append(f'<FONT POINT-SIZE="10" COLOR="{GRAD_COLOR}">'
                          f'{_esc(self.back + " " + _grad_text(msg._data, edge=True))}</FONT>')
@@ -745,14 +780,19 @@ class _Builder:
         """One small table node: a swatch per kind of node drawn."""
         kinds = {self.g.kinds[id(obj)] for kind, obj in self.units.values() if kind == "tensor"}
         kinds |= {{"op": "op", "box": "module"}.get(kind, "") for kind, _ in self.units.values()}
+        text = dict(KIND_TEXT, op="op: jvp rule") if self.opt.tangents is not None else KIND_TEXT
         rows = [f'<TR><TD BGCOLOR="{STYLE[k]["fillcolor"]}" BORDER="1" COLOR="{STYLE[k]["color"]}">'
-                f'<FONT POINT-SIZE="9">{_esc(KIND_TEXT[k])}</FONT></TD></TR>'
+                f'<FONT POINT-SIZE="9">{_esc(text[k])}</FONT></TD></TR>'
                 for k in STYLE if k in kinds]
         for style, text, on in ((FAULTY, "op with a wrong backward", self.opt.faulty),
                                 (HIGHLIGHT, "backward step just done", self.opt.highlight)):
             if on:
                 rows.append(f'<TR><TD BGCOLOR="{style["fillcolor"]}" BORDER="1" '
                             f'COLOR="{style["color"]}"><FONT POINT-SIZE="9">{text}</FONT></TD></TR>')
+        if self.opt.show_grads and self.opt.tangents is not None:
+            rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{TANGENT_COLOR}">'
+                        f'{FORWARD_ARROW[self.opt.rankdir]} blue: tangent ż flowing forward'
+                        f'<BR/>(Σ local derivative × input tangent)</FONT></TD></TR>')
         if self.opt.show_grads and self.tr is not None:
             rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="{GRAD_COLOR}">{self.back} red: gradient '
                         f'message<BR/>(upstream grad × local derivative)'
