@@ -403,3 +403,22 @@ def test_cross_entropy_plain_and_general_nodes_agree(rng):
     probs = te.tensor(np.full((5, 4, 3), 0.25))
     assert type(F.cross_entropy(x, probs).grad_fn) is CrossEntropyGeneral
     assert te.gradgradcheck(lambda x: F.cross_entropy(x, te.tensor(y)), [x])
+
+
+@pytest.mark.parametrize("beta", [1.0, 0.5, 0.0])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_smooth_l1_loss_matches_torch(beta, reduction):
+    torch = pytest.importorskip("torch")
+    x = np.array([[0.3, -2.0, 1.0], [0.05, 4.0, -0.2]])
+    y = np.array([[0.0, 0.5, -1.0], [0.1, 0.0, 0.0]])
+    ours, theirs = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    a = F.smooth_l1_loss(ours, te.tensor(y), reduction=reduction, beta=beta)
+    b = torch.nn.functional.smooth_l1_loss(theirs, torch.tensor(y), reduction=reduction, beta=beta)
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
+    a.sum().backward()
+    b.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    module = te.nn.SmoothL1Loss(reduction=reduction, beta=beta)
+    np.testing.assert_allclose(module(ours, te.tensor(y)).detach().numpy(), b.detach().numpy())
+    with pytest.raises(RuntimeError, match="does not support negative values for beta"):
+        F.smooth_l1_loss(ours, te.tensor(y), beta=-1.0)

@@ -21,7 +21,7 @@ from .cnn_functional import (avg_pool2d, conv1d, conv2d, conv_transpose2d,  # no
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax",
            "log_softmax", "linear", "dropout", "conv2d", "max_pool2d", "batch_norm",
            "embedding", "one_hot", "pad", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss", "smooth_l1_loss",
            "layer_norm", "scaled_dot_product_attention", "rms_norm", "group_norm",
            "avg_pool2d", "adaptive_avg_pool2d", "conv1d", "conv_transpose2d", "interpolate"]
 
@@ -404,6 +404,17 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
     inner = where(small, diff, 0.0)     # (so an infinite diff gives the square branch
     loss = where(small, inner * inner * 0.5, (diff.abs() - 0.5 * delta) * delta)  # no 0·∞)
     return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """½d²/β where |d| < β, else |d| − ½β, with d = x − y: the Huber loss divided by β
+    (so its tails have slope 1); β = 0 is the L1 loss."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    return huber_loss(input, target, reduction, delta=beta) / beta
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
