@@ -159,7 +159,7 @@ class Function:
         """``(saved, grad)`` for a backward whose formula is plain arithmetic: the
         graph's Tensors when the backward is recorded (``create_graph``), else the bare
         arrays, so that one formula runs as Tensor ops or as plain NumPy."""
-        if self.create_graph:
+        if _state["grad"]:      # Speed: self.create_graph without the property call
             return self.saved_tensors, grad
         return self.saved_arrays, grad._data
 
