@@ -82,7 +82,7 @@ def main() -> None:
     epochs = lambda n: max(1, int(n * scale))       # noqa: E731
 
     # 1. one linear neuron
-    fig, axes = plt.subplots(1, 3, figsize=(16, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 3.8), layout="constrained")
     for ax, name in zip(axes, ("2x + 5", "2 sin x + 5")):
         te.manual_seed(0)
         neuron = nn.Linear(1, 1)
@@ -116,10 +116,11 @@ def main() -> None:
     wr, br = relu[0].weight.detach().numpy()[:, 0], relu[0].bias.detach().numpy()
     wo = relu[2].weight.detach().numpy()[0]
     bends = -br / wr                         # unit i bends the line where wᵢx + bᵢ = 0
-    inside = np.sort(bends[(np.abs(bends) < 3) & (wo != 0)])
+    inside = np.unique(np.round(bends[(np.abs(bends) < 3) & (wo != 0)], 2))  # distinct
     print(f"5 ReLU units on 2 sin x + 5 (MSE {mse:.4f}): bends at x = "
           f"{', '.join(f'{k:.2f}' for k in inside)} inside [-3, 3], so "
-          f"{len(inside) + 1} straight pieces there (at most 5 + 1 = 6)")
+          f"{len(inside) + 1} straight pieces there (at most 5 + 1 = 6; units that bend "
+          f"at the same x or outside the range add none)")
     ax = axes[2]
     ax.scatter(X[::10], TARGETS["2 sin x + 5"](X[::10]), s=6, c="k", label="target")
     ax.plot(X, predict(relu, X), "m", lw=2, label="5 ReLU units")
@@ -138,7 +139,7 @@ def main() -> None:
     wt, bt = tanh[0].weight.detach().numpy()[:, 0], tanh[0].bias.detach().numpy()
     wo, bo = tanh[2].weight.detach().numpy()[0], tanh[2].bias.item()
     parts = wo * np.tanh(wide * wt + bt) + bo                # (801, 20): one column per unit
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4), layout="constrained")
     inner = np.abs(wide[:, 0]) <= 3
     axes[0].plot(wide[inner], parts[inner], "b", lw=0.8, alpha=0.6)
     axes[0].plot(wide[inner], TARGETS["2 sin x + 5"](wide[inner]), "k", lw=4, alpha=0.3,
