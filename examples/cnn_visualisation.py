@@ -10,7 +10,8 @@
    digit, and activation maximisation (gradient ascent on the input) for every class.
 4. Gradient-based pictures for the first test digit of every class: vanilla
    saliency, guided backpropagation and Grad-CAM (on the second convolution), and
-   an occlusion map (a grey 4×4 square moved over the digit, as in the text).
+   an occlusion map (a grey 8×8 square moved over the digit in steps of 2 pixels: the
+   text's grey square, larger, so that covering part of a stroke changes the answer).
 All pictures come from ``te.viz``.
 """
 import copy
@@ -112,7 +113,7 @@ def main() -> None:
         sal = te.viz.saliency(model, x, c)
         guided = te.viz.guided_backprop(model, x, c)[0]
         cam = te.viz.grad_cam(model, x, c, layer=conv2)
-        occ = te.viz.occlusion(model, x, c, patch=4)
+        occ = te.viz.occlusion(model, x, c, patch=8, stride=2)
         ink = x.detach().numpy()[0] > 0.5
         # the most salient pixel on the ink: on the flat background (and on saturated
         # ink) max-pool windows hold ties, where the one-sided derivatives differ
@@ -129,18 +130,24 @@ def main() -> None:
               f"{cam[ink].mean():.2f}, off ink {cam[~ink].mean():.2f}; occlusion lowers "
               f"P to {np.nanmin(occ):.3f}")
         for ax, img, title, cmap in zip(axes[c], (x.detach().numpy()[0], sal, guided.clip(0), cam, occ),
-                                        ("digit", "saliency", "guided", "Grad-CAM on the digit",
-                                         "occlusion: P(class)"),
+                                        ("digit", "saliency", "guided\nbackprop",
+                                         "Grad-CAM", "occlusion:\nP(class)"),
                                         ("gray", "jet", "jet", "jet", "viridis")):
             if title.startswith("Grad-CAM"):                # the heat map over the digit
                 ax.imshow(x.detach().numpy()[0], cmap="gray")
                 ax.imshow(img, cmap=cmap, alpha=0.5)
+            elif cmap == "viridis":                         # a probability: fixed 0..1 scale
+                occ_image = ax.imshow(img, cmap=cmap, vmin=0, vmax=1)
             else:
-                ax.imshow(img, cmap=cmap, vmin=0 if cmap == "viridis" else None,
-                          vmax=1 if cmap == "viridis" else None)
+                ax.imshow(img, cmap=cmap)
             ax.axis("off")
             if c == 0:
                 ax.set_title(title, fontsize=10)
+    fig.colorbar(occ_image, ax=axes[:, 4], shrink=0.3, location="right",
+                 label="P(class) with an 8×8 grey square centred there")
+    fig.suptitle("Where each class's evidence lies: bright = this pixel raises the score "
+                 "(saliency, guided backprop) / this region counts (Grad-CAM); occlusion: "
+                 "dark = covering it lowers P", fontsize=9, wrap=True)
     save(fig, args.out, "cnn_saliency.png")
 
 

@@ -37,6 +37,8 @@ def numbers(pattern, text):
 def test_every_example_is_tested():
     scripts = {p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_")}
     tested = {name[5:] for name in globals() if name.startswith("test_")} | {"mnist"}
+    for more in Path(__file__).parent.glob("test_examples_*.py"):   # e.g. per-seed files
+        tested |= set(re.findall(r"^def test_(\w+)\(", more.read_text(), re.M))
     assert scripts <= tested, scripts - tested
 
 
