@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from typing import Any, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -262,8 +262,30 @@ def use_engine(name: str) -> Iterator[None]:
         set_engine(before)
 
 
-def _run_engine(*args: Any, **kwargs: Any) -> list | None:
-    return (_ENGINES[_engine_in_use[0]] or run_backward)(*args, **kwargs)
+def _run_engine(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
+                create_graph: bool, inputs: Sequence[Tensor] | None = None) -> list | None:
+    if _engine_in_use[0] == "reference":
+        _refuse_what_only_production_does(roots, inputs)
+    return (_ENGINES[_engine_in_use[0]] or run_backward)(roots, root_grads, retain_graph,
+                                                         create_graph, inputs)
+
+
+def _refuse_what_only_production_does(roots: Sequence[Tensor],
+                                      inputs: Sequence[Tensor] | None) -> None:
+    """A clear error, never a silent difference, for what this engine leaves out."""
+    def refuse(what: str) -> None:
+        raise RuntimeError(f"the reference engine does not support {what}; switch back "
+                           f"with te.autograd.set_engine('production')")
+    if _state["anomaly"]:
+        refuse("anomaly mode")
+    if inputs is not None and any(t.grad_fn is not None for t in inputs):
+        refuse("te.grad with respect to non-leaf tensors")
+    for node in topological_order([t.grad_fn for t in roots if t.grad_fn is not None]):
+        if node._hooks or node._retain is not None:
+            refuse("hooks or retain_grad on non-leaf tensors")
+        for t in node.inputs:
+            if isinstance(t, Tensor) and t._hooks:
+                refuse("hooks on leaf tensors")
 
 
 def backward(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None,

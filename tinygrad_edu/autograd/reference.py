@@ -106,7 +106,6 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                  create_graph: bool, inputs: Sequence[Tensor] | None = None) -> list | None:
     """``backward()`` (``inputs=None``: add into each leaf's ``.grad``) or ``te.grad``
     (return the gradients of ``inputs``), by ``walk``."""
-    _refuse_what_only_production_does(roots, inputs)
     with set_grad_enabled(create_graph):    # record the backward only for create_graph
         leaf_grads = walk(roots, root_grads, release=not retain_graph)
     if inputs is not None:
@@ -116,20 +115,3 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     return None
 
-
-def _refuse_what_only_production_does(roots: Sequence[Tensor],
-                                      inputs: Sequence[Tensor] | None) -> None:
-    """A clear error, never a silent difference, for what this engine leaves out."""
-    def refuse(what: str) -> None:
-        raise RuntimeError(f"the reference engine does not support {what}; switch back "
-                           f"with te.autograd.set_engine('production')")
-    if _state["anomaly"]:
-        refuse("anomaly mode")
-    if inputs is not None and any(t.grad_fn is not None for t in inputs):
-        refuse("te.grad with respect to non-leaf tensors")
-    for node in topological_order([t.grad_fn for t in roots if t.grad_fn is not None]):
-        if node._hooks or node._retain is not None:
-            refuse("hooks or retain_grad on non-leaf tensors")
-        for t in node.inputs:
-            if isinstance(t, Tensor) and t._hooks:
-                refuse("hooks on leaf tensors")
