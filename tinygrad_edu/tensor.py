@@ -1669,16 +1669,19 @@ class Tensor:
 def _rederive_views(root: Tensor) -> None:
     """After a recorded write into ``root``'s storage, give each live view the history
     of its steps replayed on the new ``root`` (the data is shared already)."""
-    replay = {"index": lambda t, a: F.GetItem.apply(t, index=a),
-              "reshape": lambda t, a: F.Reshape.apply(t, shape=a),
-              "permute": lambda t, a: F.Permute.apply(t, dims=a),
-              "expand": lambda t, a: F.Expand.apply(t, shape=a)}
     with _autograd.enable_grad():
         for view, steps in _history.views_of(root):
             t = root
             for kind, arg in steps:
-                t = replay[kind](t, arg)
+                t = _VIEW_STEPS[kind](t, arg)
             _history.rewire(view, t.grad_fn)
+
+
+# how each kind of view step (Tensor._view) is replayed on a Tensor
+_VIEW_STEPS = {"index": lambda t, a: F.GetItem.apply(t, index=a),
+               "reshape": lambda t, a: F.Reshape.apply(t, shape=a),
+               "permute": lambda t, a: F.Permute.apply(t, dims=a),
+               "expand": lambda t, a: F.Expand.apply(t, shape=a)}
 
 
 def _torch_number_format(arr: np.ndarray) -> dict | None:

@@ -219,10 +219,10 @@ class Function:
         for t in getattr(self, "inputs", ()):
             if not isinstance(t, Tensor):
                 node = None
-            elif grad_fn_of(t, self) is not None:
-                node = grad_fn_of(t, self)
             else:
-                node = AccumulateGrad(t) if t.requires_grad else None
+                node = grad_fn_of(t, self)
+                if node is None and t.requires_grad:
+                    node = AccumulateGrad(t)
             out.append((node, 0))
         return tuple(out)
 

@@ -77,10 +77,8 @@ def view_positions(shape: tuple, steps: tuple) -> np.ndarray:
             pos = pos[arg]
         elif kind == "reshape":
             pos = pos.reshape(arg)
-        elif kind == "permute":
-            pos = np.transpose(pos, arg)
-        else:                               # "expand"
-            pos = np.broadcast_to(pos, arg)
+        else:                               # "permute" (a view made by expand is
+            pos = np.transpose(pos, arg)    # read-only: nothing writes through it)
     return pos
 
 

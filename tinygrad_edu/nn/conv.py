@@ -23,9 +23,9 @@ class _ConvNd(Module):
     _dims = 2
     transposed = False
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
-                 padding: Any, dilation: Any, groups: int, bias: bool, padding_mode: str,
-                 output_padding: Any = 0) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", output_padding: Any = 0) -> None:
         super().__init__()
         name, n = type(self).__name__, self._dims
         if groups <= 0:
@@ -86,12 +86,6 @@ class Conv1d(_ConvNd):
 
     _dims = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros") -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode)
-
     def forward(self, input: Tensor) -> Tensor:
         return CF.conv1d(input, self.weight, self.bias, self.stride, self.padding,
                          self.dilation, self.groups)
@@ -101,12 +95,6 @@ class Conv2d(_ConvNd):
     """2-D convolution (cross-correlation) over (N, C, H, W) or (C, H, W): weight
     (out_channels, in_channels/groups, kh, kw), bias (out_channels,); ``padding`` may be
     a number, a pair, "same" or "valid"."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros") -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode)
 
     def forward(self, input: Tensor) -> Tensor:
         return CF.conv2d(input, self.weight, self.bias, self.stride, self.padding,
